@@ -1,0 +1,1 @@
+"""Telegram adapter, console adapter, CLI and app wiring."""

@@ -1,0 +1,69 @@
+"""Message catalogs (gettext .po files read with Babel) and rendering of
+engine messages into text in the reader's language."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+from flows.messages import Msg
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "bina"
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+
+
+class Catalogs:
+    def __init__(self, directory: Path = LOCALES_DIR) -> None:
+        self.messages: dict[str, dict[str, str]] = {}
+        for lang in LANGUAGES:
+            path = directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            self.messages[lang] = {
+                str(m.id): str(m.string) for m in catalog if m.id and m.string
+            }
+
+    def lang(self, code: str | None) -> str:
+        if code and code[:2].lower() in self.messages:
+            return code[:2].lower()
+        return DEFAULT
+
+    def text(self, lang: str, key: str, **params: Any) -> str:
+        return self.render(Msg(key, params), lang)
+
+    def render(self, msg: Msg, lang: str) -> str:
+        table = self.messages[self.lang(lang)]
+        template = table.get(msg.key) or self.messages[DEFAULT].get(msg.key) or msg.key
+        if not msg.params:
+            return template
+        values = {k: self._value(v, lang) for k, v in msg.params.items()}
+        return string.Formatter().vformat(template, (), _Defaulting(values))
+
+    def _value(self, value: Any, lang: str) -> Any:
+        if isinstance(value, Msg):
+            return self.render(value, lang)
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y")
+        return value
+
+
+class _Defaulting(dict[str, Any]):
+    """Leave an unknown placeholder visible rather than crash on a typo."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def used_placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def all_keys(catalogs: Catalogs) -> Mapping[str, set[str]]:
+    return {lang: set(table) for lang, table in catalogs.messages.items()}

@@ -1,0 +1,187 @@
+"""Telegram adapter: updates become engine events, results become Bot API calls.
+
+One handler per kind of update; everything else lives in `service.Bina`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.i18n import LANGUAGES, Catalogs
+from bot.render import reply_text, split_text
+from bot.service import Bina, CommandsChanged, Outgoing, Result, Sender
+from flows.events import (
+    ChoicePicked,
+    CommandReceived,
+    ContactShared,
+    Event,
+    NonTextReceived,
+    TextReceived,
+)
+from flows.messages import Reply
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+def message_event(message: Message) -> Event:
+    if message.contact is not None:
+        return ContactShared(message.contact.phone_number, message.contact.user_id)
+    text = message.text
+    if text is None:
+        return NonTextReceived(str(message.content_type))
+    if text.startswith("/"):
+        head, _, args = text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        if name:
+            return CommandReceived(name, args.strip())
+    return TextReceived(text)
+
+
+class TelegramOutput:
+    """Renders results for Telegram and sends them."""
+
+    def __init__(self, bot: Bot, app: Bina, catalogs: Catalogs) -> None:
+        self.bot = bot
+        self.app = app
+        self.catalogs = catalogs
+
+    def markup(self, reply: Reply, lang: str) -> Markup:
+        if reply.buttons:
+            return InlineKeyboardMarkup(inline_keyboard=[
+                [InlineKeyboardButton(text=self.catalogs.render(b.text, lang), callback_data=b.data)
+                 for b in row]
+                for row in reply.buttons if row
+            ])
+        if reply.request_contact:
+            button = KeyboardButton(text=self.catalogs.text(lang, "start.share_button"), request_contact=True)
+            return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+        if reply.remove_keyboard:
+            return ReplyKeyboardRemove()
+        return None
+
+    async def send(self, out: Outgoing) -> None:
+        chunks = split_text(reply_text(self.catalogs, out.reply, out.lang))
+        for i, chunk in enumerate(chunks):
+            markup = self.markup(out.reply, out.lang) if i == len(chunks) - 1 else None
+            await self._send_one(out.chat_id, chunk, markup)
+
+    async def _send_one(self, chat_id: int, text: str, markup: Markup) -> None:
+        for _ in range(3):
+            try:
+                await self.bot.send_message(chat_id, text, reply_markup=markup)
+                return
+            except TelegramRetryAfter as e:
+                await asyncio.sleep(e.retry_after)
+        await self.bot.send_message(chat_id, text, reply_markup=markup)
+
+    async def deliver(self, result: Result) -> None:
+        for out in result.messages:
+            try:
+                await self.send(out)
+            except TelegramForbiddenError:
+                log.warning("chat %s has blocked the bot; message not delivered", out.chat_id)
+                await self.app.mark_blocked(out.chat_id)
+            except TelegramAPIError:
+                log.exception("could not send a message to chat %s", out.chat_id)
+        for change in result.commands_changed:
+            await set_chat_commands(self.bot, self.catalogs, change)
+
+
+def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset[str]) -> list[BotCommand]:
+    english = lang == "en"
+    names = ["isi", "status"]
+    if is_coach:
+        names.append("tinjau")
+    if roles & {"pic", "koordinator", "pembina"}:
+        names.append("belum_isi")
+    names += ["help" if english else "bantuan", "language" if english else "bahasa",
+              "cancel" if english else "batal"]
+    aliases = {"help": "bantuan", "language": "bahasa", "cancel": "batal"}
+    return [BotCommand(command=n, description=catalogs.text(lang, f"cmd.{aliases.get(n, n)}")) for n in names]
+
+
+async def set_default_commands(bot: Bot, catalogs: Catalogs) -> None:
+    """Commands everyone sees, per language (Indonesian is the default list)."""
+    for lang in LANGUAGES:
+        try:
+            await bot.set_my_commands(
+                command_list(catalogs, lang, False, frozenset()), scope=BotCommandScopeDefault(),
+                language_code=None if lang == "id" else lang,
+            )
+        except TelegramAPIError:
+            log.exception("setMyCommands (default, %s) failed; continuing", lang)
+
+
+async def set_chat_commands(bot: Bot, catalogs: Catalogs, change: CommandsChanged) -> None:
+    try:
+        await bot.set_my_commands(
+            command_list(catalogs, change.lang, change.is_coach, change.roles),
+            scope=BotCommandScopeChat(chat_id=change.chat_id),
+        )
+    except TelegramAPIError:
+        log.exception("setMyCommands for chat %s failed; continuing", change.chat_id)
+
+
+def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
+    router = Router(name="bina")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+    @router.message()
+    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
+        if message.from_user is None:
+            return
+        sender = Sender(message.from_user.id, message.chat.id, message.from_user.language_code)
+        result = await app.handle(event_update.update_id, sender, message_event(message))
+        await TelegramOutput(bot, app, catalogs).deliver(result)
+
+    @router.callback_query()
+    async def on_callback(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        try:
+            await query.answer()
+        except TelegramAPIError:
+            log.warning("answerCallbackQuery failed for %s", query.id)
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        sender = Sender(query.from_user.id, chat_id, query.from_user.language_code)
+        result = await app.handle(event_update.update_id, sender, ChoicePicked(query.data or ""))
+        await TelegramOutput(bot, app, catalogs).deliver(result)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+async def register_commands(bot: Bot, app: Bina, catalogs: Catalogs) -> None:
+    """Default lists, then each linked coach's or admin's own list."""
+    await set_default_commands(bot, catalogs)
+    async with app.db.transaction() as s:
+        people = await repo.linked_people(s)
+        coaches = await repo.coach_ids(s)
+    for p in people:
+        if p.telegram_id is None or not (p.id in coaches or p.roles):
+            continue
+        change = CommandsChanged(p.telegram_id, p.locale or app.default_locale, p.roles, p.id in coaches)
+        await set_chat_commands(bot, catalogs, change)
+
+

@@ -1,0 +1,71 @@
+"""Where a person stands in a program's yearly cycle, and what it earns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from flows.spec import ProgramSpec, Stage
+
+# The yearly competency-development right of every ASN (seed L:22).
+JP_RIGHT_PER_YEAR = 20
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for the coach
+    RETURNED = "returned"  # sent back by the coach for revision
+    CONFIRMED = "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class StageWindow:
+    stage: Stage
+    opens: date
+    closes: date
+
+    def contains(self, day: date) -> bool:
+        return self.opens <= day <= self.closes
+
+
+def windows(program: ProgramSpec, year: int) -> list[StageWindow]:
+    return [StageWindow(s, s.window.opens.on(year), s.window.closes.on(year)) for s in program.stages]
+
+
+def current_stage(program: ProgramSpec, today: date) -> Stage | None:
+    """The stage whose window contains today, if any."""
+    return next((w.stage for w in windows(program, today.year) if w.contains(today)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    stage: Stage
+    late: bool
+    status: Status
+
+
+def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date) -> Due | None:
+    """The earliest stage the person can work on now: not yet confirmed, not
+    waiting for the coach, and already open. A stage past its window is
+    flagged late, never refused."""
+    for w in windows(program, today.year):
+        status = statuses.get(w.stage.id, Status.NOT_STARTED)
+        if status in (Status.CONFIRMED, Status.SUBMITTED):
+            continue
+        if w.opens > today:
+            return None
+        return Due(w.stage, today > w.closes, status)
+    return None
+
+
+def jp_earned(stage: Stage, answers: Mapping[str, str]) -> int:
+    """JP credited when the coach confirms this stage's form."""
+    rule = stage.jp
+    if rule is None:
+        return 0
+    if all(answers.get(k) == v for k, v in rule.when_answer.items()):
+        return rule.amount
+    return 0

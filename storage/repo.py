@@ -1,0 +1,482 @@
+"""Repositories: queries and writes, returning plain records (never ORM rows).
+
+Every function takes the session of the caller's transaction, so one update
+is one transaction, whatever it touches.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from flows.access import Scope
+from flows.program import Status
+from flows.roster import RosterRow
+from storage.models import Conversation, Employee, Invite, ProcessedUpdate, Submission, Unit
+
+# --- records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    nip: str
+    nama: str
+    jabatan: str
+    pangkat_golongan: str
+    level: str | None
+    unit_id: int
+    unit_name: str
+    unit_utama_id: int | None
+    unit_utama_name: str
+    atasan_id: int | None
+    penilai_id: int | None
+    phone: str | None
+    email: str | None
+    roles: frozenset[str]
+    timezone: str | None  # the person's own, else their unit's
+    telegram_id: int | None
+    locale: str | None
+    blocked: bool
+
+    @property
+    def coach_id(self) -> int | None:
+        """The coach Tetap: the pejabat penilai kinerja where named, else the atasan."""
+        return self.penilai_id or self.atasan_id
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRecord:
+    id: int
+    employee_id: int
+    program: str
+    stage: str
+    year: int
+    form_id: str
+    spec_version: int
+    answers: dict[str, str]
+    cursor: int
+    status: Status
+    coach_id: int | None
+    review_comment: str | None
+    jp: int
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    nip: str
+    nama: str
+    jabatan: str
+    unit_name: str
+    status: Status
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+_UnitKerja = aliased(Unit)
+_UnitUtama = aliased(Unit)
+
+
+def _person_query() -> Select[Any]:
+    return (
+        select(Employee, _UnitKerja, _UnitUtama)
+        .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
+    )
+
+
+def _person(e: Employee, uk: Unit, uu: Unit | None) -> Person:
+    return Person(
+        id=e.id, nip=e.nip, nama=e.nama, jabatan=e.jabatan, pangkat_golongan=e.pangkat_golongan,
+        level=e.level, unit_id=uk.id, unit_name=uk.name, unit_utama_id=uu.id if uu else None,
+        unit_utama_name=uu.name if uu else "", atasan_id=e.atasan_id, penilai_id=e.penilai_id,
+        phone=e.phone, email=e.email, roles=frozenset(r for r in e.roles.split(",") if r),
+        timezone=e.timezone or uk.timezone or (uu.timezone if uu else None),
+        telegram_id=e.telegram_id, locale=e.locale, blocked=e.blocked_at is not None,
+    )
+
+
+async def _one_person(session: AsyncSession, *where: Any) -> Person | None:
+    row = (await session.execute(_person_query().where(*where))).first()
+    return _person(*row) if row else None
+
+
+def _record(s: Submission) -> SubmissionRecord:
+    return SubmissionRecord(
+        id=s.id, employee_id=s.employee_id, program=s.program, stage=s.stage, year=s.year,
+        form_id=s.form_id, spec_version=s.spec_version, answers=dict(s.answers or {}),
+        cursor=s.cursor, status=Status(s.status), coach_id=s.coach_id,
+        review_comment=s.review_comment, jp=s.jp, submitted_at=s.submitted_at,
+    )
+
+
+# --- updates --------------------------------------------------------------------
+
+
+async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Record an update id; False when it was handled before."""
+    stmt = _insert(session, ProcessedUpdate).values(update_id=update_id, processed_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- people ---------------------------------------------------------------------
+
+
+async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await _one_person(session, Employee.telegram_id == telegram_id)
+
+
+async def person_by_id(session: AsyncSession, employee_id: int) -> Person | None:
+    return await _one_person(session, Employee.id == employee_id)
+
+
+async def people_by_phone(session: AsyncSession, phone: str) -> list[Person]:
+    rows = (await session.execute(_person_query().where(Employee.phone == phone))).all()
+    return [_person(*r) for r in rows]
+
+
+async def link_telegram(
+    session: AsyncSession, employee_id: int, telegram_id: int, locale: str | None, now: datetime
+) -> None:
+    await session.execute(
+        update(Employee).where(Employee.id == employee_id)
+        .values(telegram_id=telegram_id, locale=locale, blocked_at=None, updated_at=now)
+    )
+
+
+async def set_locale(session: AsyncSession, employee_id: int, locale: str, now: datetime) -> None:
+    await session.execute(
+        update(Employee).where(Employee.id == employee_id).values(locale=locale, updated_at=now)
+    )
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Employee).where(Employee.telegram_id == telegram_id).values(blocked_at=now)
+    )
+
+
+async def coachees_of(session: AsyncSession, coach_id: int) -> list[Person]:
+    rows = (await session.execute(
+        _person_query().where(
+            (Employee.penilai_id == coach_id)
+            | (and_(Employee.penilai_id.is_(None), Employee.atasan_id == coach_id))
+        ).order_by(Employee.nama)
+    )).all()
+    return [_person(*r) for r in rows]
+
+
+async def coach_ids(session: AsyncSession) -> set[int]:
+    """Everyone who is the coach Tetap of at least one employee."""
+    coach = func.coalesce(Employee.penilai_id, Employee.atasan_id)
+    return {i for i in (await session.execute(select(coach).distinct())).scalars() if i is not None}
+
+
+async def linked_people(session: AsyncSession) -> list[Person]:
+    rows = (await session.execute(_person_query().where(Employee.telegram_id.is_not(None)))).all()
+    return [_person(*r) for r in rows]
+
+
+# --- invites --------------------------------------------------------------------
+
+
+class Redeem(StrEnum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    TAKEN = "taken"  # the roster entry is already linked to another account
+
+
+def new_code() -> str:
+    # 32 random bytes, URL-safe: 43 characters, within Telegram's 64 for /start.
+    return secrets.token_urlsafe(32)
+
+
+async def create_invites(
+    session: AsyncSession, unit_name: str | None, now: datetime, ttl: timedelta
+) -> list[tuple[Person, str]]:
+    """One fresh code for every employee not yet linked (optionally of one unit)."""
+    query = _person_query().where(Employee.telegram_id.is_(None))
+    if unit_name:
+        query = query.where((_UnitKerja.name == unit_name) | (_UnitUtama.name == unit_name))
+    people = [_person(*r) for r in (await session.execute(query.order_by(Employee.nip))).all()]
+    out = []
+    for p in people:
+        code = new_code()
+        session.add(Invite(code=code, employee_id=p.id, created_at=now, expires_at=now + ttl))
+        out.append((p, code))
+    await session.flush()
+    return out
+
+
+async def redeem_invite(
+    session: AsyncSession, code: str, telegram_id: int, locale: str | None, now: datetime
+) -> tuple[Redeem, Person | None]:
+    invite = (await session.execute(
+        select(Invite).where(Invite.code == code).with_for_update()
+    )).scalar_one_or_none()
+    if invite is None:
+        return Redeem.UNKNOWN, None
+    if invite.used_at is not None:
+        return Redeem.USED, None
+    if invite.expires_at <= now:
+        return Redeem.EXPIRED, None
+    person = await person_by_id(session, invite.employee_id)
+    assert person is not None
+    if person.telegram_id is not None and person.telegram_id != telegram_id:
+        return Redeem.TAKEN, None
+    invite.used_at = now
+    await link_telegram(session, person.id, telegram_id, locale, now)
+    return Redeem.OK, await person_by_id(session, person.id)
+
+
+# --- conversation state -----------------------------------------------------------
+
+
+async def lock_conversation(
+    session: AsyncSession, employee_id: int, now: datetime
+) -> dict[str, Any] | None:
+    """Read a person's conversation state, holding a row lock until the
+    transaction ends so two updates of one person never interleave."""
+    await session.execute(
+        _insert(session, Conversation)
+        .values(employee_id=employee_id, state=None, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    state = (await session.execute(
+        select(Conversation.state).where(Conversation.employee_id == employee_id).with_for_update()
+    )).scalar_one()
+    return state if isinstance(state, dict) else None
+
+
+async def save_conversation(
+    session: AsyncSession, employee_id: int, state: dict[str, Any] | None, now: datetime
+) -> None:
+    await session.execute(
+        update(Conversation).where(Conversation.employee_id == employee_id)
+        .values(state=state, updated_at=now)
+    )
+
+
+# --- submissions --------------------------------------------------------------------
+
+
+async def submission(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
+    row = await session.get(Submission, submission_id)
+    return _record(row) if row else None
+
+
+async def submission_for_update(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
+    row = (await session.execute(
+        select(Submission).where(Submission.id == submission_id).with_for_update()
+    )).scalar_one_or_none()
+    return _record(row) if row else None
+
+
+async def slot(
+    session: AsyncSession, employee_id: int, program: str, stage: str, year: int
+) -> SubmissionRecord | None:
+    row = (await session.execute(select(Submission).where(
+        Submission.employee_id == employee_id, Submission.program == program,
+        Submission.stage == stage, Submission.year == year,
+    ))).scalar_one_or_none()
+    return _record(row) if row else None
+
+
+async def create_draft(
+    session: AsyncSession, employee_id: int, program: str, stage: str, year: int,
+    form_id: str, spec_version: int, now: datetime,
+) -> SubmissionRecord:
+    row = Submission(
+        employee_id=employee_id, program=program, stage=stage, year=year, form_id=form_id,
+        spec_version=spec_version, answers={}, cursor=0, status=Status.DRAFT.value, jp=0,
+        created_at=now, updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _record(row)
+
+
+async def save_draft(
+    session: AsyncSession, submission_id: int, answers: dict[str, str], cursor: int,
+    spec_version: int, now: datetime,
+) -> None:
+    await session.execute(
+        update(Submission).where(Submission.id == submission_id)
+        .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now)
+    )
+
+
+async def submit(
+    session: AsyncSession, submission_id: int, answers: dict[str, str], coach_id: int | None,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(Submission).where(Submission.id == submission_id).values(
+            answers=answers, status=Status.SUBMITTED.value, coach_id=coach_id,
+            submitted_at=now, updated_at=now,
+        )
+    )
+
+
+async def decide(
+    session: AsyncSession, submission_id: int, status: Status, now: datetime,
+    jp: int = 0, comment: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": status.value, "decided_at": now, "updated_at": now, "jp": jp}
+    if status is Status.RETURNED:
+        values["review_comment"] = comment
+    await session.execute(update(Submission).where(Submission.id == submission_id).values(**values))
+
+
+async def statuses(
+    session: AsyncSession, employee_id: int, program: str, year: int
+) -> dict[str, SubmissionRecord]:
+    rows = (await session.execute(select(Submission).where(
+        Submission.employee_id == employee_id, Submission.program == program, Submission.year == year,
+    ))).scalars()
+    return {r.stage: _record(r) for r in rows}
+
+
+async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
+    total = (await session.execute(select(func.coalesce(func.sum(Submission.jp), 0)).where(
+        Submission.employee_id == employee_id, Submission.year == year,
+        Submission.status == Status.CONFIRMED.value,
+    ))).scalar_one()
+    return int(total)
+
+
+async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
+    rows = (await session.execute(
+        select(Submission).where(
+            Submission.coach_id == coach_id, Submission.status == Status.SUBMITTED.value
+        ).order_by(Submission.submitted_at)
+    )).scalars().all()
+    out = []
+    for r in rows:
+        person = await person_by_id(session, r.employee_id)
+        if person:
+            out.append((_record(r), person))
+    return out
+
+
+# --- monitoring -------------------------------------------------------------------
+
+
+def _scope_filter(scope: Scope) -> Any:
+    if scope.kind == "unit_kerja":
+        return Employee.unit_id == scope.unit_id
+    if scope.kind == "unit_utama":
+        return _UnitKerja.parent_id == scope.unit_id
+    return True
+
+
+async def not_completed(
+    session: AsyncSession, scope: Scope, program: str, stage: str, year: int
+) -> tuple[list[PendingRow], int]:
+    """Employees in scope who have not completed a stage, with how far they
+    got, and the number of employees in scope. Status only, never answers."""
+    query = (
+        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, Submission.status)
+        .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .outerjoin(Submission, and_(
+            Submission.employee_id == Employee.id, Submission.program == program,
+            Submission.stage == stage, Submission.year == year,
+        ))
+        .where(_scope_filter(scope))
+        .where((Submission.status.is_(None)) | (Submission.status != Status.CONFIRMED.value))
+        .order_by(_UnitKerja.name, Employee.nama, Employee.nip)
+    )
+    rows = [
+        PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED)
+        for nip, nama, jabatan, unit, status in (await session.execute(query)).all()
+    ]
+    total = (await session.execute(
+        select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .where(_scope_filter(scope))
+    )).scalar_one()
+    return rows, int(total)
+
+
+async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    rows = (await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()
+    return {i: n for i, n in rows}
+
+
+# --- roster -------------------------------------------------------------------------
+
+
+async def existing_nips(session: AsyncSession) -> set[str]:
+    return set((await session.execute(select(Employee.nip))).scalars())
+
+
+async def _unit(session: AsyncSession, cache: dict[tuple[int | None, str], int],
+                name: str, parent_id: int | None) -> int:
+    key = (parent_id, name)
+    if key not in cache:
+        where = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+        found = (await session.execute(select(Unit.id).where(where, Unit.name == name))).scalar()
+        if found is None:
+            unit = Unit(name=name, parent_id=parent_id)
+            session.add(unit)
+            await session.flush()
+            found = unit.id
+        cache[key] = found
+    return cache[key]
+
+
+async def upsert_roster(
+    session: AsyncSession, rows: Iterable[RosterRow], now: datetime
+) -> tuple[int, int]:
+    """Create or update employees by NIP; units are created from their names.
+    Returns (created, updated)."""
+    rows = list(rows)
+    units: dict[tuple[int | None, str], int] = {}
+    # Whole table: a roster covers most of the instansi, and one query beats
+    # thousands of bound parameters.
+    by_nip = {e.nip: e for e in (await session.execute(select(Employee))).scalars()}
+    created = updated = 0
+    for r in rows:
+        utama = await _unit(session, units, r.unit_utama, None)
+        kerja = await _unit(session, units, r.unit_kerja, utama)
+        values = dict(
+            nama=r.nama, jabatan=r.jabatan, pangkat_golongan=r.pangkat_golongan, level=r.level,
+            unit_id=kerja, phone=r.phone, email=r.email, roles=",".join(sorted(r.roles)),
+            timezone=r.timezone, updated_at=now,
+        )
+        emp = by_nip.get(r.nip)
+        if emp is None:
+            emp = Employee(nip=r.nip, created_at=now, **values)
+            session.add(emp)
+            by_nip[r.nip] = emp
+            created += 1
+        else:
+            for k, v in values.items():
+                setattr(emp, k, v)
+            updated += 1
+    await session.flush()
+    # Second pass: superiors may appear later in the file than their staff.
+    for r in rows:
+        emp = by_nip[r.nip]
+        emp.atasan_id = by_nip[r.nip_atasan].id if r.nip_atasan else None
+        emp.penilai_id = by_nip[r.nip_penilai].id if r.nip_penilai else None
+    await session.flush()
+    return created, updated
