@@ -1,0 +1,203 @@
+"""Shared pieces of the benchmarks: a fixed clock, a lean fake Bot API
+session, update JSON builders, roster generation and small statistics."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import resource
+import statistics
+import time
+from collections import Counter
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, SetMyCommands, TelegramMethod
+from aiogram.types import Chat, Message, User
+
+from flows.roster import RosterRow, parse_rows
+
+BOT_ID = 4242
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 WIB, a Monday
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def quiet_logging() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher", "sqlalchemy", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# --- Telegram stand-in -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Sent:
+    text: str
+    buttons: dict[str, str]  # label -> callback data; empty when no inline keyboard
+
+
+class LeanSession(BaseSession):
+    """Answers sendMessage/answerCallbackQuery locally like tests/tg.py's
+    RecordingSession, but keeps only per-chat counters and the last message
+    and inline keyboard per chat, so memory reflects the bot, not the log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent_count: Counter[int] = Counter()
+        self.callback_answers = 0
+        self.last: dict[int, Sent] = {}
+        self.last_keyboard: dict[int, dict[str, str]] = {}
+        self.max_text = 0
+        self._ids = itertools.count(1)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        if isinstance(method, SendMessage):
+            chat_id = int(method.chat_id)
+            markup = method.reply_markup
+            buttons: dict[str, str] = {}
+            if markup is not None and hasattr(markup, "inline_keyboard"):
+                buttons = {b.text: b.callback_data or "" for row in markup.inline_keyboard for b in row}
+                self.last_keyboard[chat_id] = buttons
+            self.sent_count[chat_id] += 1
+            self.last[chat_id] = Sent(method.text, buttons)
+            self.max_text = max(self.max_text, len(method.text))
+            return Message(message_id=next(self._ids), date=NOW,
+                           chat=Chat(id=chat_id, type="private"), text=method.text)
+        if isinstance(method, AnswerCallbackQuery):
+            self.callback_answers += 1
+            return True
+        if isinstance(method, SetMyCommands):
+            return True
+        if isinstance(method, GetMe):
+            return User(id=BOT_ID, is_bot=True, first_name="Bina", username="bina_bench_bot")
+        raise AssertionError(f"unexpected Bot API call {type(method).__name__}")
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+        yield b""
+
+    async def close(self) -> None:
+        pass
+
+
+_ids = itertools.count(1_000_000)
+
+
+def next_id() -> int:
+    return next(_ids)
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": f"U{user_id}", "language_code": "id"}
+
+
+def message_update(user_id: int, text: str) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next_id(), "date": 1795000000,
+        "chat": {"id": user_id, "type": "private"}, "from": _user(user_id), "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": next_id(), "message": message}
+
+
+def callback_update(user_id: int, data: str) -> dict[str, Any]:
+    return {
+        "update_id": next_id(),
+        "callback_query": {
+            "id": str(next_id()), "from": _user(user_id), "chat_instance": "ci", "data": data,
+            "message": {"message_id": 1, "date": 1795000000, "chat": {"id": user_id, "type": "private"},
+                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bina"}, "text": "…"},
+        },
+    }
+
+
+# --- roster ------------------------------------------------------------------------
+
+FIRST = ("Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hendra", "Indah", "Joko",
+         "Kartika", "Lestari", "Muhammad", "Nur", "Putri", "Rizky", "Siti", "Teguh", "Wahyu", "Yuliana")
+LAST = ("Saputra", "Wijaya", "Kusumawati", "Hidayat", "Pratama", "Setiawan", "Rahmawati", "Nugroho",
+        "Susanto", "Handayani", "Permana", "Wulandari", "Siregar", "Simanjuntak", "Ramadhan")
+JABATAN = ("Analis Sumber Daya Manusia Aparatur Ahli Muda", "Pranata Komputer Ahli Pertama",
+           "Perencana Ahli Madya", "Arsiparis Terampil", "Analis Kebijakan Ahli Muda",
+           "Pengelola Pengadaan Barang/Jasa Ahli Pertama", "Auditor Ahli Madya", "Dokter Ahli Utama")
+
+
+def nip(i: int) -> str:
+    """An 18-digit NIP: birth date, TMT month, sex digit and a serial."""
+    birth = f"{1970 + i % 30}{1 + i % 12:02d}{1 + i % 28:02d}"
+    return f"{birth}{2000 + i % 24}{1 + i % 12:02d}{1 + i % 2}{i:03d}"[:12] + f"{i:06d}"
+
+
+def person_name(i: int) -> str:
+    return f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i:05d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One roster line before parsing."""
+
+    index: int
+    unit_utama: str
+    unit_kerja: str
+    atasan: int | None = None  # index of the superior
+    roles: str = ""
+
+
+def roster(specs: Sequence[Spec]) -> list[RosterRow]:
+    raw = [
+        (row, [nip(s.index), person_name(s.index), JABATAN[s.index % len(JABATAN)], "Penata (III/c)",
+               "pertama", s.unit_utama, s.unit_kerja, nip(s.atasan) if s.atasan is not None else "",
+               "", "", s.roles, "WIB"])
+        for row, s in enumerate(specs, start=2)
+    ]
+    rows, errors = parse_rows(raw, allow_short_nip=False)
+    if errors:
+        raise SystemExit(f"roster rejected: {errors[:3]}")
+    return rows
+
+
+# --- measurements ----------------------------------------------------------------------
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start

@@ -1,0 +1,126 @@
+"""Specs load, broken specs fail naming file and problem, catalogs complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Catalogs, used_placeholders
+from flows.spec import SpecError, load_specs, parse_spec
+from flows.validators import BUILTIN_OPTIONS
+
+FORM = """
+kind: form
+id: f
+version: 1
+title: t
+sections:
+  - id: s
+    title: s
+    fields:
+      - {name: a, type: text, label: l}
+"""
+
+
+def test_bundled_specs_load() -> None:
+    specs = load_specs()
+    tetap = specs.programs["kemenkes_tetap"]
+    assert [s.id for s in tetap.stages] == ["rencana", "checkin1", "checkin2", "checkin3", "evaluasi"]
+    assert specs.form_for("kemenkes_tetap", "rencana").id == "rencana_pengembangan"
+    assert all(s.jp and s.jp.amount == 2 for s in tetap.stages)
+
+
+def test_unknown_key_suggests_spelling() -> None:
+    with pytest.raises(SpecError) as e:
+        parse_spec(FORM.replace("label: l", "lable: l"), "x.yaml")
+    assert "x.yaml: sections[0].fields[0].lable: unknown key (did you mean 'label'?)" in str(e.value)
+
+
+def test_wrong_type_names_path() -> None:
+    with pytest.raises(SpecError) as e:
+        parse_spec(FORM.replace("{name: a, type: text, label: l}",
+                                "{name: a, type: text, label: l, max_len: many}"), "y.yaml")
+    assert "y.yaml: sections[0].fields[0].max_len: expected int" in str(e.value)
+
+
+def test_unknown_field_type() -> None:
+    with pytest.raises(SpecError, match="unknown field type 'txt' \\(did you mean 'text'\\?\\)"):
+        parse_spec(FORM.replace("type: text", "type: txt"), "z.yaml")
+
+
+def test_kind_required() -> None:
+    with pytest.raises(SpecError, match="z.yaml: kind"):
+        parse_spec(FORM.replace("kind: form", "kind: fomr"), "z.yaml")
+
+
+def test_bad_yaml() -> None:
+    with pytest.raises(SpecError, match="bad.yaml: not valid YAML"):
+        parse_spec("a: [", "bad.yaml")
+
+
+def _write(root: Path, program: str) -> None:
+    (root / "forms").mkdir()
+    (root / "programs").mkdir()
+    (root / "forms" / "f.yaml").write_text(FORM.replace("type: text", "type: choice, options: "
+                                                        "[{value: ok, label: o}]"))
+    (root / "programs" / "p.yaml").write_text(program)
+
+
+PROGRAM = """
+kind: program
+id: p
+version: 1
+title: p
+stages:
+  - {id: s1, title: s, form: FORMID, window: {opens: "01-01", closes: "03-31"}, jp: JP}
+"""
+
+
+@pytest.mark.parametrize("form_id, jp, problem", [
+    ("g", "{amount: 2}", "stages[0].form: unknown form 'g'"),
+    ("f", "{amount: 2, when_answer: {b: ok}}", "stages[0].jp.when_answer: unknown field 'b'"),
+    ("f", "{amount: 2, when_answer: {a: nope}}", "stages[0].jp.when_answer.a: 'nope' is not one of"),
+])
+def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", form_id).replace("JP", jp))
+    with pytest.raises(SpecError) as e:
+        load_specs(tmp_path)
+    assert problem in str(e.value)
+    assert "p.yaml" in str(e.value)
+
+
+def test_bad_window(tmp_path: Path) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null").replace('"03-31"', '"March"'))
+    with pytest.raises(SpecError, match="window.closes: .*expected MM-DD"):
+        load_specs(tmp_path)
+
+
+def test_unknown_program_selected() -> None:
+    with pytest.raises(SpecError, match="BINA_PROGRAMS: unknown program"):
+        load_specs(programs=["nope"])
+
+
+def test_catalogs_complete_and_consistent() -> None:
+    catalogs = Catalogs()
+    ids, en = catalogs.messages["id"], catalogs.messages["en"]
+    assert set(ids) == set(en)
+    for key in ids:
+        assert ids[key].strip() and en[key].strip(), key
+        assert used_placeholders(ids[key]) == used_placeholders(en[key]), key
+    needed = load_specs().message_keys() | {label for opts in BUILTIN_OPTIONS.values() for _, label in opts}
+    assert needed <= set(ids), needed - set(ids)
+
+
+def test_every_key_in_code_is_in_catalog() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    keys: set[str] = set()
+    for folder in ("flows", "bot"):
+        for path in (root / folder).rglob("*.py"):
+            keys |= set(re.findall(r'(?:Msg|say|Invalid|RowError\([^,]+,)\(?\s*"([a-z_]+\.[a-z_.]+)"',
+                                   path.read_text()))
+    assert len(keys) > 60  # the scan itself works
+    missing = {k for k in keys if k not in Catalogs().messages["id"]}
+    assert not missing
