@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psutil
@@ -133,9 +133,9 @@ JABATAN = ("Analis Sumber Daya Manusia Aparatur Ahli Muda", "Pranata Komputer Ah
 
 
 def nip(i: int) -> str:
-    """An 18-digit NIP: birth date, TMT month, sex digit and a serial."""
-    birth = f"{1970 + i % 30}{1 + i % 12:02d}{1 + i % 28:02d}"
-    return f"{birth}{2000 + i % 24}{1 + i % 12:02d}{1 + i % 2}{i:03d}"[:12] + f"{i:06d}"
+    """A unique 18-digit NIP: birth date, TMT (year, month), sex digit, serial."""
+    birth = date(1960, 1, 1) + timedelta(days=i % 12_000)
+    return f"{birth:%Y%m%d}{2000 + i // 12_000}01{1 + i % 2}{i % 1000:03d}"
 
 
 def person_name(i: int) -> str:

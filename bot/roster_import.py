@@ -78,7 +78,8 @@ async def import_roster(
     return report
 
 
-def print_report(report: ImportReport, catalogs: Catalogs, lang: str, out: TextIO = sys.stdout) -> None:
+def print_report(report: ImportReport, catalogs: Catalogs, lang: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     if report.header_error is not None:
         print(catalogs.text(lang, "roster.header", expected=report.header_error), file=out)
         return

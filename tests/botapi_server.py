@@ -10,6 +10,7 @@ Telegram does (403 blocked, 429 flood control). It listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
@@ -244,11 +245,9 @@ class BotAPIServer:
         assert self._cond is not None
         if not ready() and timeout > 0 and not self._closing:
             async with self._cond:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._cond.wait_for(lambda: bool(ready()) or self._closing),
                                            timeout)
-                except TimeoutError:
-                    pass
         return _ok(ready()[:limit])
 
     async def _send_message(self, params: dict[str, Any]) -> web.Response:

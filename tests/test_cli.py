@@ -1,0 +1,100 @@
+"""The `bina` command line and the offline demo, as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.console import demo_loop
+from tests.conftest import Clock
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "roster.csv"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    return tmp_path
+
+
+def test_run_without_token_explains(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "BOT_TOKEN" in err and "@BotFather" in err and "bina demo" in err
+
+
+def test_import_example_then_invite(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import-roster", str(EXAMPLE)]) == 0
+    out = capsys.readouterr()
+    assert "7 pegawai baru" in out.out and "7/7" in out.err  # summary and progress
+    assert main(["import-roster", str(EXAMPLE)]) == 0
+    assert "0 pegawai baru, 7 diperbarui" in capsys.readouterr().out
+    target = env / "links.csv"
+    assert main(["invite", "--unit", "Bagian Umum", "--bot-username", "@bina_bot", "--out", str(target)]) == 0
+    rows = list(csv.reader(target.open()))
+    assert rows[0] == ["nip", "nama", "link"] and len(rows) == 1 + 5
+    links = [r[2] for r in rows[1:]]
+    assert all(link.startswith("https://t.me/bina_bot?start=") for link in links)
+    assert len({link for link in links}) == 5 and all(len(link.split("=")[1]) <= 64 for link in links)
+
+
+def test_import_bad_rows_exit_code(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = env / "bad.csv"
+    lines = EXAMPLE.read_text().splitlines()
+    lines.append("1980010120,Demo,Staf,III/a,,Sekretariat Jenderal,Bagian Umum,,,,,,")
+    lines.append("199901012020011009,Tanpa Atasan,Staf,III/a,,Sekretariat Jenderal,Bagian Umum,"
+                 "111111111111111111,,,,,")
+    bad.write_text("\n".join(lines) + "\n")
+    assert main(["import-roster", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "Baris 9: NIP 1980010120 hanya 10 digit" in out and "--allow-short-nip" in out
+    assert "Baris 10: nip_atasan 111111111111111111 tidak ada" in out
+    assert "7 pegawai baru" in out and "2 baris gagal" in out
+    assert main(["import-roster", "--allow-short-nip", str(bad)]) == 1
+    assert "1 pegawai baru" in capsys.readouterr().out
+
+
+def test_invite_needs_a_bot_name(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["invite"]) == 2
+    assert "--bot-username" in capsys.readouterr().err
+
+
+def test_broken_spec_fails_at_start(env: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "1:x")
+    monkeypatch.setenv("BINA_PROGRAMS", "kemenkes_tetep")
+    assert main(["run"]) == 3
+    assert "unknown program" in capsys.readouterr().err
+
+
+async def test_demo_walkthrough(tmp_path: Path) -> None:
+    from storage.db import upgrade_async
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/demo.db"
+    await upgrade_async(url)
+    script = "\n".join([
+        "/isi", "#1", "RHK saya", "/batal", ":as 2", "/belum_isi rencana", ":as 3", "/isi",
+        "#9", ":who", ":quit",
+    ]) + "\n"
+    out = io.StringIO()
+    await demo_loop(url, Clock(), io.StringIO(script), out)
+    text = out.getvalue()
+    assert "Pertanyaan 1/16" in text and "Pertanyaan 2/16" in text
+    assert "Dibatalkan" in text and "5 dari 5 pegawai" in text and "draf" in text
+    assert "Melanjutkan draf" in text and "(no button #9)" in text
+
+
+def test_python_m_bot_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True,
+                            env={**os.environ}, cwd=ROOT, timeout=60)
+    assert result.returncode == 0 and "import-roster" in result.stdout
