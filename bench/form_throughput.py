@@ -268,8 +268,9 @@ async def reference_db(url: str | None, tmp: Path, users: list[int]) -> tuple[Da
 
 async def seed(db: Database, count: int) -> list[int]:
     """One coach and `count` coachees in one unit, all linked; returns the coachees' telegram ids."""
-    specs = [Spec(0, "Sekretariat Jenderal", "Biro Organisasi dan SDM", roles="pic")]
-    specs += [Spec(i, "Sekretariat Jenderal", "Biro Organisasi dan SDM", atasan=0) for i in range(1, count + 1)]
+    utama, kerja = "Sekretariat Jenderal", "Biro Organisasi dan SDM"
+    specs = [Spec(0, utama, kerja, roles="pic")]
+    specs += [Spec(i, utama, kerja, atasan=0) for i in range(1, count + 1)]
     rows = roster(specs)
     async with db.transaction() as s:
         if (await s.execute(select(func.count(Employee.id)))).scalar_one():

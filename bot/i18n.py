@@ -11,9 +11,10 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+import locales
 from flows.messages import Msg
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(locales.__file__).resolve().parent
 DOMAIN = "bina"
 LANGUAGES = ("id", "en")
 DEFAULT = "id"

@@ -23,7 +23,6 @@ from flows import conversation, form_engine
 from flows.access import monitoring_scope
 from flows.conversation import Context, State
 from flows.events import (
-    ChoicePicked,
     Command,
     CommandReceived,
     ContactShared,
@@ -61,8 +60,9 @@ class Outgoing:
     chat_id: int
     lang: str
     reply: Reply
-    # Set for messages to someone other than the sender (e.g. the coach):
-    # a failure to deliver is logged and marks them as having blocked the bot.
+    # Set for messages to someone other than the sender (e.g. the coach).
+    # Whoever the recipient, a 403 on delivery is logged and marks them as
+    # having blocked the bot; writing to the bot again clears the mark.
     notification: bool = False
 
 
@@ -109,6 +109,8 @@ class Bina:
                 person = await repo.person_by_telegram(s, sender.telegram_id)
                 if person is None:
                     return await self._unregistered(s, sender, event, now)
+                if person.blocked:
+                    await repo.set_blocked(s, sender.telegram_id, None)
                 turn = _Turn(self, s, person, sender, now)
                 await turn.run(event)
                 return turn.result
@@ -120,7 +122,7 @@ class Bina:
     async def mark_blocked(self, telegram_id: int) -> None:
         try:
             async with self.db.transaction() as s:
-                await repo.mark_blocked(s, telegram_id, self.clock())
+                await repo.set_blocked(s, telegram_id, self.clock())
         except DB_ERRORS:
             log.exception("could not record that chat %s blocked the bot", telegram_id)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
@@ -41,6 +40,9 @@ from flows.messages import Reply
 from storage import repo
 
 log = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 3
+MAX_RETRY_WAIT = 30
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -88,13 +90,15 @@ class TelegramOutput:
             await self._send_one(out.chat_id, chunk, markup)
 
     async def _send_one(self, chat_id: int, text: str, markup: Markup) -> None:
-        for _ in range(3):
+        for attempt in range(MAX_SEND_ATTEMPTS):
             try:
                 await self.bot.send_message(chat_id, text, reply_markup=markup)
                 return
             except TelegramRetryAfter as e:
-                await asyncio.sleep(e.retry_after)
-        await self.bot.send_message(chat_id, text, reply_markup=markup)
+                if attempt + 1 == MAX_SEND_ATTEMPTS:
+                    raise
+                # A reply is worth a short wait, not a handler held for minutes.
+                await asyncio.sleep(min(e.retry_after, MAX_RETRY_WAIT))
 
     async def deliver(self, result: Result) -> None:
         for out in result.messages:

@@ -22,7 +22,6 @@ from flows.events import (
     NonTextReceived,
     SaveDraft,
     SubmitForm,
-    TextReceived,
 )
 from flows.messages import Button, Msg, Reply
 from flows.spec import Field_, FormSpec

@@ -93,12 +93,13 @@ _UnitKerja = aliased(Unit)
 _UnitUtama = aliased(Unit)
 
 
-def _person_query() -> Select[Any]:
-    return (
-        select(Employee, _UnitKerja, _UnitUtama)
+def _person_query() -> Select[Any]:  # rows of (Employee, unit kerja, unit utama)
+    query: Select[Any] = (
+        select(Employee, _UnitKerja, _UnitUtama)  # type: ignore[assignment]
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
     )
+    return query
 
 
 def _person(e: Employee, uk: Unit, uu: Unit | None) -> Person:
@@ -167,9 +168,10 @@ async def set_locale(session: AsyncSession, employee_id: int, locale: str, now: 
     )
 
 
-async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+async def set_blocked(session: AsyncSession, telegram_id: int, since: datetime | None) -> None:
+    """Record that a person blocked the bot (since when), or None once they write again."""
     await session.execute(
-        update(Employee).where(Employee.telegram_id == telegram_id).values(blocked_at=now)
+        update(Employee).where(Employee.telegram_id == telegram_id).values(blocked_at=since)
     )
 
 

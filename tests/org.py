@@ -50,7 +50,8 @@ async def make_org(db: Database, now: datetime) -> Org:
     async with db.transaction() as s:
         await repo.upsert_roster(s, rows, now)
         for name, (nip, *_rest, tg) in PEOPLE.items():
-            person = next(p for p in await repo.people_by_phone(s, rows[list(PEOPLE).index(name)].phone or ""))
+            phone = rows[list(PEOPLE).index(name)].phone or ""
+            person = next(iter(await repo.people_by_phone(s, phone)))
             assert person.nip == nip
             ids[name] = person.id
             if tg is not None:

@@ -228,9 +228,12 @@ async def test_blocked_coach_logged_and_coachee_told(db: Database, clock: Clock)
     async with db.transaction() as s:
         budi = await repo.person_by_telegram(s, tg["budi"])
         assert budi and budi.blocked
-    # the form still waits for the coach under /tinjau
+    # the form still waits for the coach under /tinjau; writing again clears the mark
     h.session.blocked.clear()
     assert "Ani Test" in texts(await h.say(tg["budi"], "/tinjau"))
+    async with db.transaction() as s:
+        budi = await repo.person_by_telegram(s, tg["budi"])
+        assert budi and not budi.blocked
 
 
 async def test_database_unavailable_says_try_again_and_corrupts_nothing(
@@ -331,9 +334,9 @@ async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: 
     await h.press(tg["sari"], h.button(tg["sari"], "Kirim"))
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
-    review = [m for m in h.session.sent() if m.chat_id == tg["budi"] and "Sari Test" in (m.text or "")][0]
-    fix = [b.callback_data for row in review.reply_markup.inline_keyboard for b in row
-           if "perbaikan" in b.text][0]
+    review = next(m for m in h.session.sent() if m.chat_id == tg["budi"] and "Sari Test" in (m.text or ""))
+    fix = next(b.callback_data for row in review.reply_markup.inline_keyboard for b in row
+               if "perbaikan" in b.text)
     out = await h.press(tg["budi"], fix)
     assert "Draf formulir Anda disimpan" in texts(out)
     await h.say(tg["budi"], "Tambahkan target")

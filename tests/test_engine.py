@@ -42,7 +42,8 @@ class Chat:
         self.last: Step | None = None
 
     def send(self, event: Event) -> Step:
-        restored = conversation.state_from_json(json.loads(json.dumps(conversation.state_to_json(self.state))))
+        stored = json.loads(json.dumps(conversation.state_to_json(self.state)))
+        restored = conversation.state_from_json(stored)
         step = conversation.step(restored, event, CTX, NOW)
         self.state = step.state
         self.last = step
@@ -85,7 +86,8 @@ def test_walks_the_whole_form_by_grow_sections_and_submits() -> None:
         assert chat.state.cursor == i
         step = answer_current(chat)
         assert any(isinstance(c, SaveDraft) for c in step.commands)  # saved at every step
-        sections_seen += [m.params["title"].key for r in step.replies for m in r.lines if m.key == "form.section"]
+        sections_seen += [m.params["title"].key for r in step.replies for m in r.lines
+                          if m.key == "form.section"]
     assert sections_seen == ["section.given", "section.goal", "section.reality", "section.options",
                              "section.will", "section.penutup"]
     assert chat.state.cursor == N
@@ -192,7 +194,7 @@ def test_choice_by_typing_or_text_refused() -> None:
 
 def test_stale_and_double_pressed_buttons_change_nothing() -> None:
     chat = fresh()
-    first = f"f:7:0:d0"
+    first = "f:7:0:d0"
     chat.send(ChoicePicked(first))
     before = chat.state
     step = chat.send(ChoicePicked(first))  # pressed twice
@@ -239,7 +241,7 @@ def test_draft_from_older_spec_version_is_reconciled() -> None:
     old = FormState(7, SPEC.id, SPEC.version - 1 if SPEC.version > 1 else 0,
                     {"tanggal": "2026-11-20", "dihapus": "x", "rhk": "r"}, 5)
     chat = Chat(old)
-    step = chat.send(TextReceived("iki"))
+    chat.send(TextReceived("iki"))
     assert chat.state.spec_version == SPEC.version
     assert "dihapus" not in chat.state.answers
     assert chat.state.answers["iki"] == "iki"  # resumed at the first unanswered field (iki)

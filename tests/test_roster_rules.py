@@ -64,7 +64,7 @@ def test_short_nip_allowed_explicitly() -> None:
 
 
 def test_duplicate_nip_in_file() -> None:
-    good, errors = parse_rows([(2, row()), (3, row())], allow_short_nip=False)
+    _good, errors = parse_rows([(2, row()), (3, row())], allow_short_nip=False)
     assert [(e.row, e.key, e.params) for e in errors] == [(3, "roster.error.duplicate", {"first": 2})]
 
 

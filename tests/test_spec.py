@@ -45,17 +45,17 @@ def test_wrong_type_names_path() -> None:
 
 
 def test_unknown_field_type() -> None:
-    with pytest.raises(SpecError, match="unknown field type 'txt' \\(did you mean 'text'\\?\\)"):
+    with pytest.raises(SpecError, match=r"unknown field type 'txt' \(did you mean 'text'\?\)"):
         parse_spec(FORM.replace("type: text", "type: txt"), "z.yaml")
 
 
 def test_kind_required() -> None:
-    with pytest.raises(SpecError, match="z.yaml: kind"):
+    with pytest.raises(SpecError, match=r"z\.yaml: kind"):
         parse_spec(FORM.replace("kind: form", "kind: fomr"), "z.yaml")
 
 
 def test_bad_yaml() -> None:
-    with pytest.raises(SpecError, match="bad.yaml: not valid YAML"):
+    with pytest.raises(SpecError, match=r"bad\.yaml: not valid YAML"):
         parse_spec("a: [", "bad.yaml")
 
 
@@ -92,7 +92,7 @@ def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> No
 
 def test_bad_window(tmp_path: Path) -> None:
     _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null").replace('"03-31"', '"March"'))
-    with pytest.raises(SpecError, match="window.closes: .*expected MM-DD"):
+    with pytest.raises(SpecError, match=r"window\.closes: .*expected MM-DD"):
         load_specs(tmp_path)
 
 

@@ -50,8 +50,7 @@ async def test_invites(db: Database, clock: Clock) -> None:
         assert outcome is repo.Redeem.OK and person and person.telegram_id == 900
         assert (await repo.redeem_invite(s, code, 901, "id", clock()))[0] is repo.Redeem.USED
     async with db.transaction() as s:
-        (p, code2), = await repo.create_invites(s, "Bagian Umum", clock(), timedelta(days=1)) or [(None, "")]
-    assert p is None  # everyone in Bagian Umum is linked already
+        assert await repo.create_invites(s, "Bagian Umum", clock(), timedelta(days=1)) == []
     async with db.transaction() as s:
         await repo.link_telegram(s, org.ids["fajar"], 900, "id", clock())
         emp = (await repo.person_by_telegram(s, 900))
@@ -73,7 +72,8 @@ async def test_conversation_state_round_trip(db: Database, clock: Clock) -> None
         assert await repo.lock_conversation(s, org.ids["ani"], clock()) is None
         await repo.save_conversation(s, org.ids["ani"], {"flow": "form", "answers": {"a": "é"}}, clock())
     async with db.transaction() as s:
-        assert await repo.lock_conversation(s, org.ids["ani"], clock()) == {"flow": "form", "answers": {"a": "é"}}
+        state = await repo.lock_conversation(s, org.ids["ani"], clock())
+    assert state == {"flow": "form", "answers": {"a": "é"}}
 
 
 async def test_submissions_and_monitoring(db: Database, clock: Clock) -> None:
@@ -109,7 +109,7 @@ async def test_submissions_and_monitoring(db: Database, clock: Clock) -> None:
         assert total == 8 and len(rows) == 7
 
 
-def _write_csv(path: Path, rows: list[list[str]], header: list[str] = list(COLUMNS)) -> None:
+def _write_csv(path: Path, rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow([h.upper() for h in header])
@@ -157,6 +157,6 @@ async def test_import_xlsx_with_penilai(db: Database, clock: Clock, tmp_path: Pa
 
 async def test_bad_header(db: Database, clock: Clock, tmp_path: Path) -> None:
     path = tmp_path / "roster.csv"
-    _write_csv(path, [], header=["nama", "nip"])
+    _write_csv(path, [], header=("nama", "nip"))
     report = await import_roster(db, path, clock(), allow_short_nip=False)
     assert report.header_error and "nip,nama,jabatan" in report.header_error and not report.ok

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-   
+
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
@@ -117,7 +116,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-   
+
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_index('ix_submissions_program_year_stage')
         batch_op.drop_index(batch_op.f('ix_submissions_coach_id'))

@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY flows flows
+COPY storage storage
+COPY locales locales
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 bina
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+WORKDIR /app
+RUN mkdir -p /app/data && chown bina:bina /app/data
+USER bina
+ENV DATABASE_URL=sqlite+aiosqlite:////app/data/bina.db \
+    PYTHONUNBUFFERED=1
+CMD ["bina", "run"]

@@ -1,0 +1,46 @@
+# The two commands of the README:
+#   make run   - install, migrate and start the bot (offline demo without BOT_TOKEN)
+#   make test  - install everything the tests need (PostgreSQL included) and run them all
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint install install-dev postgres bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+run: install
+	@if [ -n "$$BOT_TOKEN" ] || grep -qs '^BOT_TOKEN=.' .env; then \
+		$(BIN)/bina run; \
+	else \
+		echo "BOT_TOKEN is not set: starting the offline demo (bina demo)."; \
+		$(BIN)/bina demo; \
+	fi
+
+# Tests start their own PostgreSQL server; this makes sure its binaries exist.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		echo "Installing PostgreSQL (needed by the test suite)..."; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+test: install-dev postgres
+	$(BIN)/pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy flows storage
+
+bench: install-dev
+	$(BIN)/python bench/form_throughput.py
+	$(BIN)/python bench/belum_isi.py

@@ -1,0 +1,1 @@
+"""Message catalogs (gettext .po), shipped with the package."""
