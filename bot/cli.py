@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     inv.add_argument("--bot-username", default=None, help="bot username (default: asked with getMe)")
     inv.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
     inv.add_argument("--days", type=int, default=None, help="days until the links expire (default 30)")
+    spec = sub.add_parser("spec", help="program specs")
+    spec.add_argument("action", choices=["diagram"])
+    spec.add_argument("program", nargs="?", default=None, help="program id (default: all)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "import-roster":
             return import_roster(settings, args.file, args.allow_short_nip)
+        if args.command == "spec":
+            return spec_diagram(settings, args.program)
         if args.command == "invite":
             return invite(settings, args.unit, args.bot_username, args.out, args.days)
     except SpecError as e:
@@ -80,6 +85,20 @@ def run(settings: Settings) -> int:
     from bot.runner import run_polling
 
     asyncio.run(run_polling(app))
+    return 0
+
+
+def spec_diagram(settings: Settings, program: str | None) -> int:
+    from flows.diagram import program_diagram
+    from flows.spec import load_specs
+
+    specs = load_specs(programs=settings.program_list)
+    chosen = [program] if program else list(specs.programs)
+    for pid in chosen:
+        if pid not in specs.programs:
+            print(f"unknown program {pid!r}; known: {', '.join(specs.programs)}", file=sys.stderr)
+            return 2
+        print(f"%% {pid}\n" + program_diagram(specs.programs[pid], specs))
     return 0
 
 

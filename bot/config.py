@@ -16,9 +16,6 @@ class Settings(BaseSettings):
     locale: str = Field(default="id", alias="BINA_LOCALE")
     programs: str = Field(default="", alias="BINA_PROGRAMS")
     invite_days: int = Field(default=30, alias="BINA_INVITE_DAYS", ge=1)
-    webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
-    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
-    http_port: int = Field(default=8080, alias="BINA_HTTP_PORT")
 
     @property
     def program_list(self) -> list[str] | None:

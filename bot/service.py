@@ -423,9 +423,17 @@ class _Turn:
                 record.status in (Status.SUBMITTED, Status.CONFIRMED):
             self.reply(say("error.stale_button"))
             return
+        stage = self._stage_title(record)
+        stage_spec = self.app.specs.programs[record.program].stage(record.stage)
+        if stage_spec.confirmed_by is None:
+            # Nobody confirms this stage: sending it completes it.
+            jp = jp_earned(stage_spec, cmd.answers)
+            await repo.submit(self.s, record.id, dict(cmd.answers), None, self.now)
+            await repo.decide(self.s, record.id, Status.CONFIRMED, self.now, jp=jp)
+            self.reply(say("form.submitted_done", stage=stage, jp=jp))
+            return
         coach = await repo.person_by_id(self.s, self.person.coach_id) if self.person.coach_id else None
         await repo.submit(self.s, record.id, dict(cmd.answers), coach.id if coach else None, self.now)
-        stage = self._stage_title(record)
         if coach is None:
             self.reply(say("form.submitted_no_coach", stage=stage))
             return

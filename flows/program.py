@@ -48,10 +48,12 @@ class Due:
 
 
 def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date) -> Due | None:
-    """The earliest stage the person can work on now: not yet confirmed, not
+    """The earliest coachee stage the person can work on now: not yet confirmed, not
     waiting for the coach, and already open. A stage past its window is
     flagged late, never refused."""
     for w in windows(program, today.year):
+        if w.stage.filled_by != "coachee":
+            continue
         status = statuses.get(w.stage.id, Status.NOT_STARTED)
         if status in (Status.CONFIRMED, Status.SUBMITTED):
             continue

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -135,6 +135,12 @@ async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> 
     stmt = _insert(session, ProcessedUpdate).values(update_id=update_id, processed_at=now)
     result = await session.execute(stmt.on_conflict_do_nothing())
     return bool(getattr(result, "rowcount", 0))
+
+
+async def prune_updates(session: AsyncSession, before: datetime) -> int:
+    """Forget update ids older than any redelivery (Telegram keeps updates 24 h)."""
+    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- people ---------------------------------------------------------------------

@@ -344,3 +344,16 @@ async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: 
     assert "Pertanyaan 2/16" in texts(await h.say(tg["budi"], "/isi"))
 
 
+
+
+async def test_stage_without_confirmation_completes_on_send(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    program = h.bina.specs.programs["kemenkes_tetap"]
+    unconfirmed = program.model_copy(update={"stages": (
+        program.stages[0].model_copy(update={"confirmed_by": None}), *program.stages[1:],
+    )})
+    h.bina.specs = h.bina.specs.model_copy(update={"programs": {"kemenkes_tetap": unconfirmed}})
+    await fill_all(h, tg["ani"])
+    out = await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
+    assert "selesai (+2 JP)" in texts(out) and all(m.chat_id == tg["ani"] for m in out)
+    assert "2 dari hak 20 JP" in texts(await h.say(tg["ani"], "/status"))

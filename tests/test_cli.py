@@ -98,3 +98,11 @@ def test_python_m_bot_help() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True,
                             env={**os.environ}, cwd=ROOT, timeout=60)
     assert result.returncode == 0 and "import-roster" in result.stdout
+
+
+def test_spec_diagram(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "diagram", "kemenkes_tetap"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("%% kemenkes_tetap\nflowchart LR")
+    assert "rencana --> checkin1" in out and "10-01 … 10-31" in out and "2 JP if status=selesai" in out
+    assert main(["spec", "diagram", "nope"]) == 2

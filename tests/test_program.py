@@ -45,3 +45,11 @@ def test_jp_only_for_completed_dialog() -> None:
     assert jp_earned(stage, {"status": "selesai"}) == 2
     assert jp_earned(stage, {"status": "belum_selesai"}) == 0
     assert jp_earned(stage, {}) == 0
+
+
+def test_stages_filled_by_the_coach_are_not_offered_to_the_coachee() -> None:
+    program = TETAP.model_copy(update={"stages": (
+        TETAP.stages[0].model_copy(update={"filled_by": "coach"}), *TETAP.stages[1:],
+    )})
+    due = due_stage(program, {}, date(2026, 5, 1))
+    assert due and due.stage.id == "checkin1"

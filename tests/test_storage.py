@@ -160,3 +160,12 @@ async def test_bad_header(db: Database, clock: Clock, tmp_path: Path) -> None:
     _write_csv(path, [], header=("nama", "nip"))
     report = await import_roster(db, path, clock(), allow_short_nip=False)
     assert report.header_error and "nip,nama,jabatan" in report.header_error and not report.ok
+
+
+async def test_old_update_ids_pruned(db: Database, clock: Clock) -> None:
+    async with db.transaction() as s:
+        await repo.claim_update(s, 1, clock() - timedelta(days=3))
+        await repo.claim_update(s, 2, clock())
+        assert await repo.prune_updates(s, clock() - timedelta(days=2)) == 1
+        assert await repo.claim_update(s, 1, clock())
+        assert not await repo.claim_update(s, 2, clock())
