@@ -217,9 +217,8 @@ class _Turn:
         new_state: State = step.state
         for cmd in step.commands:
             new_state = await self.execute(new_state, cmd)
-        if isinstance(state, FormState) and isinstance(new_state, FormState) and \
-                any(isinstance(c, RunCommand) for c in step.commands) and \
-                new_state.submission_id == state.submission_id:
+        side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
+        if side_command and isinstance(state, FormState) and isinstance(new_state, FormState):
             self.reply(say("form.still_open"))
         await repo.save_conversation(self.s, self.person.id, conversation.state_to_json(new_state), self.now)
 
