@@ -30,10 +30,12 @@ from typing import Any
 
 from _common import (
     NOW,
+    GcWatch,
     LeanSession,
     Spec,
     callback_update,
     fixed_clock,
+    machine,
     message_update,
     pct,
     peak_rss_mb,
@@ -44,7 +46,7 @@ from _common import (
 )
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import BigInteger, Integer, String, func, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.i18n import Catalogs
@@ -170,7 +172,7 @@ class RefState(RefBase):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     step: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def reference_dispatcher(db: Database | None) -> Dispatcher:
@@ -348,11 +350,15 @@ async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
         await bench.walk(tg)
     with RssSampler() as sampler:
         print("\n(a) single stream, one person at a time")
-        single = await run_ours(bench, single_users, burst=False)
+        with GcWatch() as gc_single:
+            single = await run_ours(bench, single_users, burst=False)
         describe("bina", single)
+        print(f"  {gc_single.summary()}")
         print(f"\n(b) burst: {len(burst_users)} people at once, each person's updates in order")
-        burst = await run_ours(bench, burst_users, burst=True)
+        with GcWatch() as gc_burst:
+            burst = await run_ours(bench, burst_users, burst=True)
         describe("bina", burst)
+        print(f"  {gc_burst.summary()}")
     submitted = await submitted_count(db)
     coach_notes = bench.session.sent_count[COACH_TG]
     print(f"  forms submitted (all phases, incl. warm-up): {submitted}; "
@@ -385,6 +391,7 @@ async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
     all_answered = burst.unanswered == 0 and single.unanswered == 0
     all_done = burst.completed == len(burst_users) and single.completed == len(single_users) \
         and not burst.errors and not single.errors
+    print(f"\nmachine at the end: {machine()}")
     print("\n== targets ==")
     print(f"{verdict(burst.rate >= TARGET_STEPS_PER_S)}  burst throughput {burst.rate:.0f} steps/s "
           f"(target >= {TARGET_STEPS_PER_S:.0f})")
@@ -417,6 +424,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bina-bench-") as tmp:
         url = args.db or f"sqlite+aiosqlite:///{Path(tmp) / 'bina.db'}"
         print(f"database: {url.split('@')[-1]}   clock: {NOW.isoformat()}   python {sys.version.split()[0]}")
+        print(f"machine: {machine()}")
         t0 = time.perf_counter()
         upgrade(url)
         print(f"migrated in {time.perf_counter() - t0:.1f} s")

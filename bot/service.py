@@ -208,28 +208,38 @@ class _Turn:
         self.result.messages.append(Outgoing(to.telegram_id, lang, reply, notification=True))
 
     async def run(self, event: Event) -> None:
-        state = conversation.state_from_json(
-            await repo.lock_conversation(self.s, self.person.id, self.now)
-        )
+        stored = await repo.lock_conversation(self.s, self.person.id, self.now)
+        state = conversation.state_from_json(stored)
         ctx = Context(self.app.specs.forms, self.app.timezone_of(self.person))
         step = conversation.step(state, event, ctx, self.now)
         self.reply(*step.replies)
         new_state: State = step.state
+        # While a form is open its draft lives in the conversation row, written
+        # at every step anyway; the submission row gets it when the form is left.
+        draft = state if isinstance(state, FormState) else None
         for cmd in step.commands:
+            if isinstance(cmd, SaveDraft):
+                spec_version = step.state.spec_version if isinstance(step.state, FormState) \
+                    else draft.spec_version if draft else 0
+                draft = FormState(cmd.submission_id, "", spec_version, cmd.answers, cmd.cursor)
+            elif isinstance(cmd, SubmitForm):
+                draft = None
             new_state = await self.execute(new_state, cmd)
+        still_open = isinstance(new_state, FormState) and draft is not None and \
+            new_state.submission_id == draft.submission_id
+        if draft is not None and not still_open:
+            await repo.save_draft(self.s, draft.submission_id, dict(draft.answers), draft.cursor,
+                                  draft.spec_version, self.now)
         side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
         if side_command and isinstance(state, FormState) and isinstance(new_state, FormState):
             self.reply(say("form.still_open"))
-        await repo.save_conversation(self.s, self.person.id, conversation.state_to_json(new_state), self.now)
+        new_json = conversation.state_to_json(new_state)
+        if new_json != stored:
+            await repo.save_conversation(self.s, self.person.id, new_json, self.now)
 
     async def execute(self, state: State, cmd: Command) -> State:
         if isinstance(cmd, SaveDraft):
-            version = state.spec_version if isinstance(state, FormState) else 0
-            if not version:
-                record = await repo.submission(self.s, cmd.submission_id)
-                version = record.spec_version if record else 0
-            await repo.save_draft(self.s, cmd.submission_id, dict(cmd.answers), cmd.cursor, version, self.now)
-            return state
+            return state  # see run(): drafts are written when the form is left
         if isinstance(cmd, SubmitForm):
             await self.submit(cmd)
             return state
@@ -473,10 +483,7 @@ class _Turn:
             return state
         if action == "fix":
             if isinstance(state, FormState):
-                # Keep the coach's own draft safe before switching conversations.
-                await repo.save_draft(self.s, state.submission_id, dict(state.answers), state.cursor,
-                                      state.spec_version, self.now)
-                self.reply(say("form.paused"))
+                self.reply(say("form.paused"))  # run() stores the draft as the form is left
             step = conversation.ask_review_comment(record.id)
             self.reply(*step.replies)
             return step.state

@@ -4,7 +4,7 @@ assertions are on the Bot API calls made."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram.methods import SetMyCommands
 from aiogram.types import ReplyKeyboardMarkup
@@ -41,11 +41,18 @@ async def setup(db: Database, clock: Clock) -> tuple[Harness, dict[str, int]]:
 
 
 async def answers_of(db: Database, tg: int) -> dict[str, str]:
+    """The rencana draft: held by the conversation while the form is open,
+    by the submission row otherwise."""
     async with db.transaction() as s:
         person = await repo.person_by_telegram(s, tg)
         assert person
         records = await repo.statuses(s, person.id, "kemenkes_tetap", 2026)
-    return records["rencana"].answers if "rencana" in records else {}
+        state = await repo.lock_conversation(s, person.id, datetime.now(UTC))
+    if "rencana" not in records:
+        return {}
+    if state and state.get("flow") == "form" and state["submission_id"] == records["rencana"].id:
+        return dict(state["answers"])
+    return records["rencana"].answers
 
 
 # --- registration ------------------------------------------------------------------
@@ -172,6 +179,11 @@ async def test_draft_survives_cancel_commands_and_restart(db: Database, clock: C
     out = await h.say(ani, "IKI pertama")
     assert "Pertanyaan 4/16" in texts(out)
     assert "Dibatalkan" in texts(await h.say(ani, "/batal"))
+    async with db.transaction() as s:  # leaving the form moved the draft to the submission
+        person = await repo.person_by_telegram(s, ani)
+        assert person
+        record = (await repo.statuses(s, person.id, "kemenkes_tetap", 2026))["rencana"]
+        assert record.answers["iki"] == "IKI pertama" and record.cursor == 3
     # a brand-new process (restart) resumes where they were
     h2 = Harness(db, clock)
     out = await h2.say(ani, "/isi")
