@@ -22,7 +22,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,15 +74,13 @@ MAX_STEPS = 40  # per person; the walk takes 18
 # --- driving one person -------------------------------------------------------------
 
 
-FeedFn = Callable[[dict[str, Any]], Awaitable[None]]
-
-
 @dataclass
 class Walk:
     latencies: list[float] = field(default_factory=list)
     unanswered: int = 0
     errors: list[str] = field(default_factory=list)
     submitted: bool = False
+    next_question: int = 1
 
 
 class Bench:
@@ -96,7 +94,7 @@ class Bench:
     async def feed(self, update: dict[str, Any]) -> None:
         await self.dp.feed_raw_update(self.bot, update)
 
-    def next_update(self, tg: int, walk: Walk, expected: list[int]) -> dict[str, Any] | None:
+    def next_update(self, tg: int, walk: Walk) -> dict[str, Any] | None:
         """Decide the person's next move from the last message they got."""
         last = self.session.last.get(tg)
         if last is None:
@@ -111,10 +109,10 @@ class Bench:
             walk.errors.append(f"unexpected reply: {last.text[:80]!r}")
             return None
         n, total = int(m[1]), int(m[2])
-        if n != expected[0] or total != self.total_fields:
-            walk.errors.append(f"asked question {n}/{total}, expected {expected[0]}/{self.total_fields}")
+        if n != walk.next_question or total != self.total_fields:
+            walk.errors.append(f"asked {n}/{total}, expected {walk.next_question}/{self.total_fields}")
             return None
-        expected[0] += 1
+        walk.next_question += 1
         today = [d for label, d in buttons.items() if label.startswith("Hari ini")]
         if today:
             return callback_update(tg, today[0])
@@ -125,7 +123,6 @@ class Bench:
 
     async def walk(self, tg: int) -> Walk:
         walk = Walk()
-        expected = [1]
         update: dict[str, Any] | None = message_update(tg, "/isi")
         pressed_send = False
         for _ in range(MAX_STEPS):
@@ -142,7 +139,7 @@ class Bench:
                 if not walk.submitted:
                     walk.errors.append(f"after Kirim: {last.text[:80] if last else None!r}")
                 return walk
-            update = self.next_update(tg, walk, expected)
+            update = self.next_update(tg, walk)
             if update is None:
                 return walk
             pressed_send = "callback_query" in update and update["callback_query"]["data"].endswith(":send")

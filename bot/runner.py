@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.app import App, utc_now
+from bot.app import App
 from bot.config import Settings
 from bot.telegram import build_dispatcher, register_commands
-from storage import repo
 
 log = logging.getLogger(__name__)
-
-UPDATE_MEMORY = timedelta(days=2)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -29,8 +25,6 @@ async def run_polling(app: App) -> None:
     bot = make_bot(app.settings)
     dp = build_dispatcher(app.bina, app.catalogs)
     try:
-        async with app.db.transaction() as s:
-            await repo.prune_updates(s, utc_now() - UPDATE_MEMORY)
         try:
             await register_commands(bot, app.bina, app.catalogs)
         except Exception:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -103,16 +104,17 @@ class Bina:
         now = self.clock()
         try:
             async with self.db.transaction() as s:
-                if update_id is not None and not await repo.claim_update(s, update_id, now):
+                found = await repo.open_turn(s, sender.telegram_id, now)
+                if found is None:
+                    return await self._unregistered(s, sender, event, now)
+                if update_id is not None and update_id in found.recent_updates:
                     log.info("update %s already handled", update_id)
                     return Result()
-                person = await repo.person_by_telegram(s, sender.telegram_id)
-                if person is None:
-                    return await self._unregistered(s, sender, event, now)
-                if person.blocked:
+                if found.person.blocked:
                     await repo.set_blocked(s, sender.telegram_id, None)
-                turn = _Turn(self, s, person, sender, now)
-                await turn.run(event)
+                turn = _Turn(self, s, found.person, sender, now)
+                recent = found.recent_updates + ((update_id,) if update_id is not None else ())
+                await turn.run(event, found.state, recent)
                 return turn.result
         except DB_ERRORS:
             log.exception("database unavailable while handling update %s", update_id)
@@ -207,8 +209,7 @@ class _Turn:
         lang = to.locale or self.app.default_locale
         self.result.messages.append(Outgoing(to.telegram_id, lang, reply, notification=True))
 
-    async def run(self, event: Event) -> None:
-        stored = await repo.lock_conversation(self.s, self.person.id, self.now)
+    async def run(self, event: Event, stored: dict[str, Any] | None, recent: tuple[int, ...]) -> None:
         state = conversation.state_from_json(stored)
         ctx = Context(self.app.specs.forms, self.app.timezone_of(self.person))
         step = conversation.step(state, event, ctx, self.now)
@@ -233,9 +234,9 @@ class _Turn:
         side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
         if side_command and isinstance(state, FormState) and isinstance(new_state, FormState):
             self.reply(say("form.still_open"))
-        new_json = conversation.state_to_json(new_state)
-        if new_json != stored:
-            await repo.save_conversation(self.s, self.person.id, new_json, self.now)
+        await repo.save_conversation(
+            self.s, self.person.id, conversation.state_to_json(new_state), recent, self.now
+        )
 
     async def execute(self, state: State, cmd: Command) -> State:
         if isinstance(cmd, SaveDraft):

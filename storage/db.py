@@ -5,7 +5,7 @@ measured here that is about twice the throughput of the default journal, and
 a pool of several SQLite connections halves it under concurrency. Holding
 the one connection also serialises writers, so each update's transaction
 runs alone. PostgreSQL gets an ordinary pool; per-person serialisation there
-comes from row locks (see repo.lock_conversation).
+comes from row locks (see repo.open_turn).
 """
 
 from __future__ import annotations

@@ -101,12 +101,16 @@ class Invite(Base):
 
 
 class Conversation(Base):
-    """Where a person is in a conversation; one row per employee."""
+    """Where a person is in a conversation; one row per linked employee,
+    created when the account is linked. Its row lock serialises a person's
+    updates; `recent_updates` holds the last update ids handled for them, so
+    an update delivered twice is processed once."""
 
     __tablename__ = "conversations"
 
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    recent_updates: Mapped[list[int]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]
 
 
@@ -137,12 +141,3 @@ class Submission(Base):
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class ProcessedUpdate(Base):
-    """Update ids already handled, so a redelivered update is ignored."""
-
-    __tablename__ = "processed_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from flows.access import Scope
 from flows.program import Status
 from flows.roster import RosterRow
-from storage.models import Conversation, Employee, Invite, ProcessedUpdate, Submission, Unit
+from storage.models import Conversation, Employee, Invite, Submission, Unit
 
 # --- records ------------------------------------------------------------------
 
@@ -138,22 +138,6 @@ def _record(s: Submission) -> SubmissionRecord:
     )
 
 
-# --- updates --------------------------------------------------------------------
-
-
-async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Record an update id; False when it was handled before."""
-    stmt = _insert(session, ProcessedUpdate).values(update_id=update_id, processed_at=now)
-    result = await session.execute(stmt.on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def prune_updates(session: AsyncSession, before: datetime) -> int:
-    """Forget update ids older than any redelivery (Telegram keeps updates 24 h)."""
-    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 # --- people ---------------------------------------------------------------------
 
 
@@ -177,6 +161,7 @@ async def link_telegram(
         update(Employee).where(Employee.id == employee_id)
         .values(telegram_id=telegram_id, locale=locale, blocked_at=None, updated_at=now)
     )
+    await _ensure_conversation(session, employee_id, now)
 
 
 async def set_locale(session: AsyncSession, employee_id: int, locale: str, now: datetime) -> None:
@@ -270,31 +255,58 @@ async def redeem_invite(
 # --- conversation state -----------------------------------------------------------
 
 
-async def lock_conversation(
-    session: AsyncSession, employee_id: int, now: datetime
-) -> dict[str, Any] | None:
-    """Read a person's conversation state, holding a row lock until the
-    transaction ends so two updates of one person never interleave."""
-    query = select(Conversation.state).where(Conversation.employee_id == employee_id).with_for_update()
-    found = (await session.execute(query)).first()
-    if found is None:  # first conversation: create the row, then lock it
-        await session.execute(
-            _insert(session, Conversation)
-            .values(employee_id=employee_id, state=None, updated_at=now)
-            .on_conflict_do_nothing()
-        )
-        found = (await session.execute(query)).first()
-        assert found is not None
-    state = found[0]
-    return state if isinstance(state, dict) else None
+RECENT_UPDATES = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A person's update in progress: who they are and where their
+    conversation stands, read under the conversation row's lock."""
+
+    person: Person
+    state: dict[str, Any] | None
+    recent_updates: tuple[int, ...]
+
+
+async def open_turn(session: AsyncSession, telegram_id: int, now: datetime) -> Turn | None:
+    """The person behind a Telegram account with their conversation, locked
+    until the transaction ends so two updates of one person never interleave;
+    None for an account that is not linked. One query on the hot path."""
+    query = (
+        _person_query()
+        .add_columns(Conversation.state, Conversation.recent_updates)
+        .join(Conversation, Conversation.employee_id == Employee.id)
+        .where(Employee.telegram_id == telegram_id)
+        .with_for_update(of=Conversation)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        person = await person_by_telegram(session, telegram_id)
+        if person is None:
+            return None
+        await _ensure_conversation(session, person.id, now)
+        row = (await session.execute(query)).first()
+        assert row is not None
+    state = row.state if isinstance(row.state, dict) else None
+    return Turn(_person(row), state, tuple(row.recent_updates or ()))
+
+
+async def _ensure_conversation(session: AsyncSession, employee_id: int, now: datetime) -> None:
+    await session.execute(
+        _insert(session, Conversation)
+        .values(employee_id=employee_id, state=None, recent_updates=[], updated_at=now)
+        .on_conflict_do_nothing()
+    )
 
 
 async def save_conversation(
-    session: AsyncSession, employee_id: int, state: dict[str, Any] | None, now: datetime
+    session: AsyncSession, employee_id: int, state: dict[str, Any] | None,
+    recent_updates: tuple[int, ...], now: datetime,
 ) -> None:
     await session.execute(
-        update(Conversation).where(Conversation.employee_id == employee_id)
-        .values(state=state, updated_at=now)
+        update(Conversation).where(Conversation.employee_id == employee_id).values(
+            state=state, recent_updates=list(recent_updates[-RECENT_UPDATES:]), updated_at=now,
+        )
     )
 
 

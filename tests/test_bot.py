@@ -44,10 +44,10 @@ async def answers_of(db: Database, tg: int) -> dict[str, str]:
     """The rencana draft: held by the conversation while the form is open,
     by the submission row otherwise."""
     async with db.transaction() as s:
-        person = await repo.person_by_telegram(s, tg)
-        assert person
-        records = await repo.statuses(s, person.id, "kemenkes_tetap", 2026)
-        state = await repo.lock_conversation(s, person.id, datetime.now(UTC))
+        turn = await repo.open_turn(s, tg, datetime.now(UTC))
+        assert turn
+        records = await repo.statuses(s, turn.person.id, "kemenkes_tetap", 2026)
+        state = turn.state
     if "rencana" not in records:
         return {}
     if state and state.get("flow") == "form" and state["submission_id"] == records["rencana"].id:

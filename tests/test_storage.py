@@ -18,12 +18,19 @@ from tests.conftest import Clock
 from tests.org import PEOPLE, make_org, roster_rows
 
 
-async def test_update_ids_claimed_once(db: Database, clock: Clock) -> None:
+async def test_turn_reads_person_state_and_recent_updates(db: Database, clock: Clock) -> None:
+    org = await make_org(db, clock())
     async with db.transaction() as s:
-        assert await repo.claim_update(s, 77, clock())
-        assert not await repo.claim_update(s, 77, clock())
+        assert await repo.open_turn(s, 999, clock()) is None  # not linked
+        turn = await repo.open_turn(s, org.tg("ani"), clock())
+        assert turn and turn.person.nama == "Ani Test" and turn.state is None
+        assert turn.recent_updates == ()
+        ids = tuple(range(1, repo.RECENT_UPDATES + 6))
+        await repo.save_conversation(s, turn.person.id, {"flow": "form", "answers": {"a": "é"}}, ids, clock())
     async with db.transaction() as s:
-        assert not await repo.claim_update(s, 77, clock())
+        turn = await repo.open_turn(s, org.tg("ani"), clock())
+        assert turn and turn.state == {"flow": "form", "answers": {"a": "é"}}
+        assert turn.recent_updates == ids[-repo.RECENT_UPDATES:]  # only the latest are kept
 
 
 async def test_roster_people_and_coaches(db: Database, clock: Clock) -> None:
@@ -64,16 +71,6 @@ async def test_invite_expiry(db: Database, clock: Clock) -> None:
     clock.now += timedelta(days=31)
     async with db.transaction() as s:
         assert (await repo.redeem_invite(s, code, 900, "id", clock()))[0] is repo.Redeem.EXPIRED
-
-
-async def test_conversation_state_round_trip(db: Database, clock: Clock) -> None:
-    org = await make_org(db, clock())
-    async with db.transaction() as s:
-        assert await repo.lock_conversation(s, org.ids["ani"], clock()) is None
-        await repo.save_conversation(s, org.ids["ani"], {"flow": "form", "answers": {"a": "é"}}, clock())
-    async with db.transaction() as s:
-        state = await repo.lock_conversation(s, org.ids["ani"], clock())
-    assert state == {"flow": "form", "answers": {"a": "é"}}
 
 
 async def test_submissions_and_monitoring(db: Database, clock: Clock) -> None:
@@ -161,11 +158,3 @@ async def test_bad_header(db: Database, clock: Clock, tmp_path: Path) -> None:
     report = await import_roster(db, path, clock(), allow_short_nip=False)
     assert report.header_error and "nip,nama,jabatan" in report.header_error and not report.ok
 
-
-async def test_old_update_ids_pruned(db: Database, clock: Clock) -> None:
-    async with db.transaction() as s:
-        await repo.claim_update(s, 1, clock() - timedelta(days=3))
-        await repo.claim_update(s, 2, clock())
-        assert await repo.prune_updates(s, clock() - timedelta(days=2)) == 1
-        assert await repo.claim_update(s, 1, clock())
-        assert not await repo.claim_update(s, 2, clock())

@@ -18,11 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
 
-    op.create_table('processed_updates',
-    sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('update_id', name=op.f('pk_processed_updates'))
-    )
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -70,6 +65,7 @@ def upgrade() -> None:
     op.create_table('conversations',
     sa.Column('employee_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.JSON(), nullable=True),
+    sa.Column('recent_updates', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], name=op.f('fk_conversations_employee_id_employees')),
     sa.PrimaryKeyConstraint('employee_id', name=op.f('pk_conversations'))
@@ -138,4 +134,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
 
     op.drop_table('units')
-    op.drop_table('processed_updates')
