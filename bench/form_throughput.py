@@ -50,6 +50,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.i18n import Catalogs
+from bot.runner import tune_gc
 from bot.service import Bina
 from bot.telegram import build_dispatcher
 from flows.spec import load_specs
@@ -340,6 +341,7 @@ async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
     print(f"seeded 1 coach + {len(all_users)} coachees ({len(burst_users)} for the burst, "
           f"{len(single_users)} single-stream, 2 warm-up) in {time.perf_counter() - t0:.1f} s")
     bench = Bench(db)
+    tune_gc()  # as `bina run` does once started
     kinds = update_kinds(bench.bina)
     print(f"updates per person: {len(kinds)} ({kinds.count('m')} messages, {kinds.count('c')} buttons)")
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -268,24 +268,36 @@ class Turn:
     recent_updates: tuple[int, ...]
 
 
+# The two statements of every update are built once: constructing a statement
+# costs about as much as running it on SQLite.
+_TURN_QUERY = (
+    _person_query()
+    .add_columns(Conversation.state, Conversation.recent_updates)
+    .join(Conversation, Conversation.employee_id == Employee.id)
+    .where(Employee.telegram_id == bindparam("telegram_id"))
+    .with_for_update(of=Conversation)
+)
+_SAVE_CONVERSATION = (
+    update(Conversation)
+    .where(Conversation.employee_id == bindparam("b_employee_id"))
+    .values(state=bindparam("b_state"), recent_updates=bindparam("b_recent"), updated_at=bindparam("b_at"))
+)
+
+
 async def open_turn(session: AsyncSession, telegram_id: int, now: datetime) -> Turn | None:
     """The person behind a Telegram account with their conversation, locked
     until the transaction ends so two updates of one person never interleave;
     None for an account that is not linked. One query on the hot path."""
-    query = (
-        _person_query()
-        .add_columns(Conversation.state, Conversation.recent_updates)
-        .join(Conversation, Conversation.employee_id == Employee.id)
-        .where(Employee.telegram_id == telegram_id)
-        .with_for_update(of=Conversation)
-    )
-    row = (await session.execute(query)).first()
+    params = {"telegram_id": telegram_id}
+    # Core statements on the session's connection skip the ORM's execution path.
+    conn = await session.connection()
+    row = (await conn.execute(_TURN_QUERY, params)).first()
     if row is None:
         person = await person_by_telegram(session, telegram_id)
         if person is None:
             return None
         await _ensure_conversation(session, person.id, now)
-        row = (await session.execute(query)).first()
+        row = (await conn.execute(_TURN_QUERY, params)).first()
         assert row is not None
     state = row.state if isinstance(row.state, dict) else None
     return Turn(_person(row), state, tuple(row.recent_updates or ()))
@@ -303,11 +315,11 @@ async def save_conversation(
     session: AsyncSession, employee_id: int, state: dict[str, Any] | None,
     recent_updates: tuple[int, ...], now: datetime,
 ) -> None:
-    await session.execute(
-        update(Conversation).where(Conversation.employee_id == employee_id).values(
-            state=state, recent_updates=list(recent_updates[-RECENT_UPDATES:]), updated_at=now,
-        )
-    )
+    conn = await session.connection()
+    await conn.execute(_SAVE_CONVERSATION, {
+        "b_employee_id": employee_id, "b_state": state,
+        "b_recent": list(recent_updates[-RECENT_UPDATES:]), "b_at": now,
+    })
 
 
 # --- submissions --------------------------------------------------------------------
