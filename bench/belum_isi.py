@@ -40,6 +40,7 @@ from sqlalchemy import func, insert, select
 
 from bot.i18n import Catalogs
 from bot.render import TELEGRAM_LIMIT, reply_text, split_text
+from bot.runner import tune_gc
 from bot.service import Bina, Outgoing, Sender
 from flows.access import Scope, monitoring_scope
 from flows.events import ChoicePicked, CommandReceived, Event
@@ -293,6 +294,7 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
           f"({sum(by_status.values()) / employees:.0%} of employees)")
 
     bina = Bina(db, load_specs(), fixed_clock)
+    tune_gc()  # as `bina run` does once started
     catalogs = Catalogs()
     roles = [Role("PIC", PIC_TG, TARGET_PIC_MS), Role("koordinator", KOOR_TG, TARGET_KOORDINATOR_MS)]
     for role in roles:

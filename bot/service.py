@@ -46,6 +46,8 @@ from storage.repo import Person, Redeem, SubmissionRecord
 log = logging.getLogger(__name__)
 
 PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
+ROW_OVERHEAD = 45  # numbering, separators and the longest status label of a row
+UNIT_OVERHEAD = 6  # the unit header's icon and line break
 DB_ERRORS = (OperationalError, DBAPIError, PoolTimeout, OSError, ConnectionError)
 
 
@@ -451,8 +453,7 @@ class _Turn:
             self.reply(say("form.submitted_coach_not_joined", stage=stage, coach=coach.nama))
         else:
             self.reply(say("form.submitted", stage=stage, coach=coach.nama))
-        submitted = await repo.submission(self.s, record.id)
-        assert submitted is not None
+        submitted = replace(record, answers=dict(cmd.answers), status=Status.SUBMITTED, coach_id=coach.id)
         self.notify(coach, self.review_message(submitted, self.person))
 
     async def review_choice(self, state: State, rest: str) -> State:
@@ -531,9 +532,12 @@ class _Turn:
             self.reply(Reply((header, Msg("monitor.all_done", {"total": total})),
                              self._stage_buttons(stage_ids, stage.id)))
             return
-        pages = self._paginate(rows, grouped=scope.kind != "unit_kerja")
-        page = max(0, min(page, len(pages) - 1))
-        body = pages[page]
+        grouped = scope.kind != "unit_kerja"
+        starts = self._page_starts(rows, grouped)
+        page = max(0, min(page, len(starts) - 1))
+        end = starts[page + 1] if page + 1 < len(starts) else len(rows)
+        body = self._page_lines(rows[starts[page]:end], starts[page], grouped)
+        pages = starts  # one start per page
         footer = Msg("monitor.page", {"page": page + 1, "pages": len(pages)})
         nav: list[Button] = []
         if page > 0:
@@ -548,29 +552,39 @@ class _Turn:
         row = tuple(Button(Msg(program.stage(s).title), f"bi:{s}:0") for s in stage_ids if s != current)
         return (row[:3], row[3:]) if len(row) > 3 else (row,)
 
-    def _paginate(self, rows: list[repo.PendingRow], grouped: bool) -> list[list[Msg]]:
-        """Split the numbered list into pages that each fit one message."""
-        pages: list[list[Msg]] = [[]]
+    @staticmethod
+    def _page_starts(rows: list[repo.PendingRow], grouped: bool) -> list[int]:
+        """Where each page begins, from the lengths alone: only the page shown
+        is rendered, even when the list has tens of thousands of rows."""
+        starts = [0]
         size = 0
         unit = None
-        for i, row in enumerate(rows, 1):
-            lines = []
+        for i, row in enumerate(rows):
+            header = len(row.unit_name) + UNIT_OVERHEAD if grouped else 0
+            cost = len(row.nip) + len(row.nama) + len(row.jabatan or "-") + ROW_OVERHEAD
+            if grouped and row.unit_name != unit:
+                cost += header
+                unit = row.unit_name
+            if size + cost > PAGE_CHARS and i > starts[-1]:
+                starts.append(i)
+                size = header  # a page opens with its unit's header
+                cost = cost - header if cost > header else cost
+            size += cost
+        return starts
+
+    @staticmethod
+    def _page_lines(rows: list[repo.PendingRow], first: int, grouped: bool) -> list[Msg]:
+        lines: list[Msg] = []
+        unit = None
+        for n, row in enumerate(rows, first + 1):
             if grouped and row.unit_name != unit:
                 unit = row.unit_name
                 lines.append(Msg("monitor.unit", {"unit": unit}))
             lines.append(Msg("monitor.row", {
-                "n": i, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
+                "n": n, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
                 "status": Msg(f"monitor.status_{row.status.value}"),
             }))
-            cost = sum(len(row.nama) + len(row.jabatan) + len(row.unit_name) + 60 for _ in lines)
-            if size + cost > PAGE_CHARS and pages[-1]:
-                pages.append([])
-                size = 0
-                if grouped and lines[0].key != "monitor.unit":
-                    lines.insert(0, Msg("monitor.unit", {"unit": unit}))
-            pages[-1].extend(lines)
-            size += cost
-        return pages
+        return lines
 
     async def _scope_name(self, kind: str, unit_id: int | None) -> str:
         if unit_id is None:
