@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Update JSON is built exactly as in the tests.
+from tests.tg import callback_update as callback_update  # noqa: E402
+from tests.tg import message_update as message_update  # noqa: E402
+
 BOT_ID = 4242
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 WIB, a Monday
 
@@ -107,33 +111,6 @@ _ids = itertools.count(1_000_000)
 def next_id() -> int:
     return next(_ids)
 
-
-def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": f"U{user_id}", "language_code": "id"}
-
-
-def message_update(user_id: int, text: str) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "message_id": next_id(), "date": 1795000000,
-        "chat": {"id": user_id, "type": "private"}, "from": _user(user_id), "text": text,
-    }
-    if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"update_id": next_id(), "message": message}
-
-
-def callback_update(user_id: int, data: str) -> dict[str, Any]:
-    return {
-        "update_id": next_id(),
-        "callback_query": {
-            "id": str(next_id()), "from": _user(user_id), "chat_instance": "ci", "data": data,
-            "message": {"message_id": 1, "date": 1795000000, "chat": {"id": user_id, "type": "private"},
-                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bina"}, "text": "…"},
-        },
-    }
-
-
-# --- roster ------------------------------------------------------------------------
 
 FIRST = ("Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hendra", "Indah", "Joko",
          "Kartika", "Lestari", "Muhammad", "Nur", "Putri", "Rizky", "Siti", "Teguh", "Wahyu", "Yuliana")
