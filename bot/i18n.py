@@ -4,7 +4,6 @@ engine messages into text in the reader's language."""
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,3 @@ class _Defaulting(dict[str, Any]):
 
 def used_placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-def all_keys(catalogs: Catalogs) -> Mapping[str, set[str]]:
-    return {lang: set(table) for lang, table in catalogs.messages.items()}

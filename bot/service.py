@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -219,20 +219,18 @@ class _Turn:
         new_state: State = step.state
         # While a form is open its draft lives in the conversation row, written
         # at every step anyway; the submission row gets it when the form is left.
-        draft = state if isinstance(state, FormState) else None
+        form = step.state if isinstance(step.state, FormState) else state
+        draft = SaveDraft(form.submission_id, form.answers, form.cursor) \
+            if isinstance(form, FormState) else None
         for cmd in step.commands:
-            if isinstance(cmd, SaveDraft):
-                spec_version = step.state.spec_version if isinstance(step.state, FormState) \
-                    else draft.spec_version if draft else 0
-                draft = FormState(cmd.submission_id, "", spec_version, cmd.answers, cmd.cursor)
-            elif isinstance(cmd, SubmitForm):
-                draft = None
+            if isinstance(cmd, SaveDraft | SubmitForm):
+                draft = cmd if isinstance(cmd, SaveDraft) else None
             new_state = await self.execute(new_state, cmd)
-        still_open = isinstance(new_state, FormState) and draft is not None and \
-            new_state.submission_id == draft.submission_id
-        if draft is not None and not still_open:
+        held = isinstance(new_state, FormState) and draft is not None \
+            and new_state.submission_id == draft.submission_id
+        if draft is not None and not held and isinstance(form, FormState):
             await repo.save_draft(self.s, draft.submission_id, dict(draft.answers), draft.cursor,
-                                  draft.spec_version, self.now)
+                                  form.spec_version, self.now)
         side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
         if side_command and isinstance(state, FormState) and isinstance(new_state, FormState):
             self.reply(say("form.still_open"))
@@ -591,11 +589,3 @@ class _Turn:
             return ""
         return (await repo.unit_names(self.s, [unit_id])).get(unit_id, "")
 
-
-def default_clock() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)
-
-
-INVITE_TTL = timedelta(days=30)

@@ -1,14 +1,11 @@
-"""Who may ask for what. Admin roles see status and counts of their own
-scope only; form answers are for the coachee and their coach."""
+"""Who may monitor what: admin roles see status and counts of their own
+scope only, never form answers (those go to the coachee and their coach)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-
-ADMIN_ROLES = ("pic", "koordinator", "pembina", "admin")
-MONITOR_ROLES = ("pic", "koordinator", "pembina")
 
 ScopeKind = Literal["unit_kerja", "unit_utama", "instansi"]
 
@@ -32,6 +29,3 @@ def monitoring_scope(
         return Scope("unit_kerja", unit_kerja_id)
     return None
 
-
-def may_read_answers(viewer_id: int, coachee_id: int, coach_id: int | None) -> bool:
-    return viewer_id in (coachee_id, coach_id)

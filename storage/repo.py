@@ -325,11 +325,6 @@ async def save_conversation(
 # --- submissions --------------------------------------------------------------------
 
 
-async def submission(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
-    row = await session.get(Submission, submission_id)
-    return _record(row) if row else None
-
-
 async def submission_for_update(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
     row = (await session.execute(
         select(Submission).where(Submission.id == submission_id).with_for_update()
