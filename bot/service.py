@@ -108,14 +108,14 @@ class Bina:
             async with self.db.transaction() as s:
                 found = await repo.open_turn(s, sender.telegram_id, now)
                 if found is None:
-                    return await self._unregistered(s, sender, event, now)
+                    return await self._unregistered(s, sender, event, now, update_id)
                 if update_id is not None and update_id in found.recent_updates:
                     log.info("update %s already handled", update_id)
                     return Result()
                 if found.person.blocked:
                     await repo.set_blocked(s, sender.telegram_id, None)
                 turn = _Turn(self, s, found.person, sender, now)
-                recent = found.recent_updates + ((update_id,) if update_id is not None else ())
+                recent = found.recent_updates + _ids(update_id)
                 await turn.run(event, found.state, recent)
                 return turn.result
         except DB_ERRORS:
@@ -144,9 +144,14 @@ class Bina:
     # --- people not yet linked ----------------------------------------------------
 
     async def _unregistered(
-        self, s: AsyncSession, sender: Sender, event: Event, now: datetime
+        self, s: AsyncSession, sender: Sender, event: Event, now: datetime, update_id: int | None
     ) -> Result:
         lang = self._lang(sender.language_code)
+
+        async def welcome(person: Person) -> Result:
+            # The linking update counts as handled for the new conversation.
+            await repo.save_conversation(s, person.id, None, _ids(update_id), now)
+            return await self._welcome(s, person, sender, lang)
 
         def reply(r: Reply) -> Result:
             return Result([Outgoing(sender.chat_id, lang, r)])
@@ -156,7 +161,7 @@ class Bina:
                 s, event.args.strip(), sender.telegram_id, lang, now
             )
             if outcome is Redeem.OK and person is not None:
-                return await self._welcome(s, person, sender, lang)
+                return await welcome(person)
             return reply(Reply((Msg(f"start.code_{outcome.value}"),), request_contact=True))
         if isinstance(event, ContactShared):
             if event.contact_user_id != sender.telegram_id:
@@ -168,7 +173,7 @@ class Bina:
                 await repo.link_telegram(s, free[0].id, sender.telegram_id, lang, now)
                 person = await repo.person_by_id(s, free[0].id)
                 assert person is not None
-                return await self._welcome(s, person, sender, lang)
+                return await welcome(person)
             key = "start.contact_taken" if matches and not free else "start.contact_unknown"
             return reply(say(key))
         if isinstance(event, CommandReceived) and event.name in ("bahasa", "language", "bantuan", "help"):
@@ -589,3 +594,6 @@ class _Turn:
             return ""
         return (await repo.unit_names(self.s, [unit_id])).get(unit_id, "")
 
+
+def _ids(update_id: int | None) -> tuple[int, ...]:
+    return () if update_id is None else (update_id,)

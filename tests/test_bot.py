@@ -62,8 +62,10 @@ async def test_start_with_invite_code_links_and_greets(db: Database, clock: Cloc
     h, _ = await setup(db, clock)
     async with db.transaction() as s:
         (_person, code), = await repo.create_invites(s, None, clock(), timedelta(days=30))
-    out = await h.say(900, f"/start {code}")
+    start = message_update(900, f"/start {code}")
+    out = await h.feed(start)
     assert "Selamat datang di Bina, Fajar Test" in texts(out) and "/isi" in texts(out)
+    assert await h.feed(start) == []  # the linking update delivered again: handled once
     assert any(isinstance(c, SetMyCommands) and c.scope and c.scope.type == "chat" for c in h.session.calls)
     # the same code again, from another account
     out = await h.say(901, f"/start {code}")

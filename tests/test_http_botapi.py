@@ -222,3 +222,23 @@ async def _person(db: Database, telegram_id: int) -> repo.Person:
         person = await repo.person_by_telegram(s, telegram_id)
     assert person is not None
     return person
+
+
+async def test_invite_asks_the_bot_api_for_the_bot_name(
+    server: BotAPIServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE", server.url)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/invite.db")
+    example = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+    assert await asyncio.to_thread(main, ["import-roster", str(example)]) == 0
+    target = tmp_path / "links.csv"
+    assert await asyncio.to_thread(main, ["invite", "--out", str(target)]) == 0
+    links = [line.split(",")[2] for line in target.read_text().splitlines()[1:]]
+    assert len(links) == 7 and all(x.startswith("https://t.me/bina_test_bot?start=") for x in links)
+    assert any(c.method == "getMe" for c in server.calls)
