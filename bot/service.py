@@ -334,7 +334,8 @@ class _Turn:
     async def cmd_fill(self, state: State, args: str) -> State:
         if isinstance(state, FormState):
             spec = self.app.specs.forms[state.form_id]
-            return self.show(form_engine.reconcile(state, spec))
+            current = form_engine.reconcile(state, spec)
+            return self.show(replace(current, notice=(*current.notice, Msg("form.resumed"))))
         year = self.today.year
         for program in self.app.specs.programs.values():
             records = await repo.statuses(self.s, self.person.id, program.id, year)
