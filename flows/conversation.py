@@ -20,7 +20,6 @@ from flows.events import (
     ContactShared,
     Event,
     HandleChoice,
-    NonTextReceived,
     ReturnForm,
     RunCommand,
     TextReceived,
@@ -134,8 +133,3 @@ def _review_step(state: ReviewCommentState, event: Event) -> Step:
     ask = ask_review_comment(state.submission_id)
     return Step(state, (Reply((problem,)), *ask.replies))
 
-
-__all__ = [
-    "Context", "FormState", "NonTextReceived", "ReviewCommentState", "State", "Step",
-    "state_from_json", "state_to_json", "step",
-]
