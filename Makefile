@@ -39,7 +39,7 @@ test: install-dev postgres
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy flows storage
+	$(BIN)/mypy flows storage bot
 
 bench: install-dev
 	$(BIN)/python bench/form_throughput.py

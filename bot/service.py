@@ -492,7 +492,8 @@ class _Turn:
                 self.reply(say("form.paused"))  # run() stores the draft as the form is left
             step = conversation.ask_review_comment(record.id)
             self.reply(*step.replies)
-            return step.state
+            asking: State = step.state
+            return asking
         self.reply(say("error.stale_button"))
         return state
 
