@@ -50,10 +50,18 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite's one connection is handed out first come, first served: the
+        # pool lets a newly arrived update take a just-freed connection ahead
+        # of those already waiting, which under a burst starves a few people.
+        self._turns = asyncio.Lock() if is_sqlite(url) else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
+        if self._turns is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._turns, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -129,7 +130,8 @@ async def _one_person(session: AsyncSession, *where: Any) -> Person | None:
     return _person(row) if row else None
 
 
-def _record(s: Submission) -> SubmissionRecord:
+def _record(s: Any) -> SubmissionRecord:
+    """From a Submission or a row of the submissions table."""
     return SubmissionRecord(
         id=s.id, employee_id=s.employee_id, program=s.program, stage=s.stage, year=s.year,
         form_id=s.form_id, spec_version=s.spec_version, answers=dict(s.answers or {}),
@@ -342,18 +344,27 @@ async def slot(
     return _record(row) if row else None
 
 
+_SUBMISSIONS = Submission.__table__
+_STATUSES = select(_SUBMISSIONS).where(
+    _SUBMISSIONS.c.employee_id == bindparam("e"), _SUBMISSIONS.c.program == bindparam("p"),
+    _SUBMISSIONS.c.year == bindparam("y"),
+)
+
+
 async def create_draft(
     session: AsyncSession, employee_id: int, program: str, stage: str, year: int,
     form_id: str, spec_version: int, now: datetime,
 ) -> SubmissionRecord:
-    row = Submission(
+    values: dict[str, Any] = dict(
         employee_id=employee_id, program=program, stage=stage, year=year, form_id=form_id,
         spec_version=spec_version, answers={}, cursor=0, status=Status.DRAFT.value, jp=0,
+        coach_id=None, review_comment=None, submitted_at=None, decided_at=None,
         created_at=now, updated_at=now,
     )
-    session.add(row)
-    await session.flush()
-    return _record(row)
+    conn = await session.connection()
+    result = await conn.execute(insert(Submission).values(**values))
+    (new_id,) = result.inserted_primary_key or (None,)
+    return _record(SimpleNamespace(id=new_id, **values))
 
 
 async def save_draft(
@@ -391,9 +402,8 @@ async def decide(
 async def statuses(
     session: AsyncSession, employee_id: int, program: str, year: int
 ) -> dict[str, SubmissionRecord]:
-    rows = (await session.execute(select(Submission).where(
-        Submission.employee_id == employee_id, Submission.program == program, Submission.year == year,
-    ))).scalars()
+    conn = await session.connection()
+    rows = await conn.execute(_STATUSES, {"e": employee_id, "p": program, "y": year})
     return {r.stage: _record(r) for r in rows}
 
 
