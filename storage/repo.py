@@ -85,6 +85,14 @@ class PendingRow:
 # --- helpers ------------------------------------------------------------------
 
 
+async def _exec(session: AsyncSession, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run a Core statement on the transaction's connection: the ORM's
+    execution path (and its session synchronisation for UPDATE) costs as much
+    as SQLite itself here."""
+    conn = await session.connection()
+    return await conn.execute(statement, params)
+
+
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -126,7 +134,7 @@ def _person(r: Any) -> Person:
 
 
 async def _one_person(session: AsyncSession, *where: Any) -> Person | None:
-    row = (await session.execute(_person_query().where(*where))).first()
+    row = (await _exec(session, _person_query().where(*where))).first()
     return _person(row) if row else None
 
 
@@ -152,14 +160,14 @@ async def person_by_id(session: AsyncSession, employee_id: int) -> Person | None
 
 
 async def people_by_phone(session: AsyncSession, phone: str) -> list[Person]:
-    rows = (await session.execute(_person_query().where(Employee.phone == phone))).all()
+    rows = (await _exec(session, _person_query().where(Employee.phone == phone))).all()
     return [_person(r) for r in rows]
 
 
 async def link_telegram(
     session: AsyncSession, employee_id: int, telegram_id: int, locale: str | None, now: datetime
 ) -> None:
-    await session.execute(
+    await _exec(session,
         update(Employee).where(Employee.id == employee_id)
         .values(telegram_id=telegram_id, locale=locale, blocked_at=None, updated_at=now)
     )
@@ -167,20 +175,20 @@ async def link_telegram(
 
 
 async def set_locale(session: AsyncSession, employee_id: int, locale: str, now: datetime) -> None:
-    await session.execute(
+    await _exec(session,
         update(Employee).where(Employee.id == employee_id).values(locale=locale, updated_at=now)
     )
 
 
 async def set_blocked(session: AsyncSession, telegram_id: int, since: datetime | None) -> None:
     """Record that a person blocked the bot (since when), or None once they write again."""
-    await session.execute(
+    await _exec(session,
         update(Employee).where(Employee.telegram_id == telegram_id).values(blocked_at=since)
     )
 
 
 async def coachees_of(session: AsyncSession, coach_id: int) -> list[Person]:
-    rows = (await session.execute(
+    rows = (await _exec(session,
         _person_query().where(
             (Employee.penilai_id == coach_id)
             | (and_(Employee.penilai_id.is_(None), Employee.atasan_id == coach_id))
@@ -192,11 +200,11 @@ async def coachees_of(session: AsyncSession, coach_id: int) -> list[Person]:
 async def coach_ids(session: AsyncSession) -> set[int]:
     """Everyone who is the coach Tetap of at least one employee."""
     coach = func.coalesce(Employee.penilai_id, Employee.atasan_id)
-    return {i for i in (await session.execute(select(coach).distinct())).scalars() if i is not None}
+    return {i for i in (await _exec(session, select(coach).distinct())).scalars() if i is not None}
 
 
 async def linked_people(session: AsyncSession) -> list[Person]:
-    rows = (await session.execute(_person_query().where(Employee.telegram_id.is_not(None)))).all()
+    rows = (await _exec(session, _person_query().where(Employee.telegram_id.is_not(None)))).all()
     return [_person(r) for r in rows]
 
 
@@ -223,7 +231,7 @@ async def create_invites(
     query = _person_query().where(Employee.telegram_id.is_(None))
     if unit_name:
         query = query.where((_UnitKerja.name == unit_name) | (_UnitUtama.name == unit_name))
-    people = [_person(r) for r in (await session.execute(query.order_by(Employee.nip))).all()]
+    people = [_person(r) for r in (await _exec(session, query.order_by(Employee.nip))).all()]
     out = []
     for p in people:
         code = new_code()
@@ -306,7 +314,7 @@ async def open_turn(session: AsyncSession, telegram_id: int, now: datetime) -> T
 
 
 async def _ensure_conversation(session: AsyncSession, employee_id: int, now: datetime) -> None:
-    await session.execute(
+    await _exec(session,
         _insert(session, Conversation)
         .values(employee_id=employee_id, state=None, recent_updates=[], updated_at=now)
         .on_conflict_do_nothing()
@@ -327,28 +335,17 @@ async def save_conversation(
 # --- submissions --------------------------------------------------------------------
 
 
-async def submission_for_update(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
-    row = (await session.execute(
-        select(Submission).where(Submission.id == submission_id).with_for_update()
-    )).scalar_one_or_none()
-    return _record(row) if row else None
-
-
-async def slot(
-    session: AsyncSession, employee_id: int, program: str, stage: str, year: int
-) -> SubmissionRecord | None:
-    row = (await session.execute(select(Submission).where(
-        Submission.employee_id == employee_id, Submission.program == program,
-        Submission.stage == stage, Submission.year == year,
-    ))).scalar_one_or_none()
-    return _record(row) if row else None
-
-
 _SUBMISSIONS = Submission.__table__
 _STATUSES = select(_SUBMISSIONS).where(
     _SUBMISSIONS.c.employee_id == bindparam("e"), _SUBMISSIONS.c.program == bindparam("p"),
     _SUBMISSIONS.c.year == bindparam("y"),
 )
+
+
+async def submission_for_update(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
+    query = select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == submission_id).with_for_update()
+    row = (await _exec(session, query)).first()
+    return _record(row) if row else None
 
 
 async def create_draft(
@@ -371,7 +368,7 @@ async def save_draft(
     session: AsyncSession, submission_id: int, answers: dict[str, str], cursor: int,
     spec_version: int, now: datetime,
 ) -> None:
-    await session.execute(
+    await _exec(session,
         update(Submission).where(Submission.id == submission_id)
         .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now)
     )
@@ -381,7 +378,7 @@ async def submit(
     session: AsyncSession, submission_id: int, answers: dict[str, str], coach_id: int | None,
     now: datetime,
 ) -> None:
-    await session.execute(
+    await _exec(session,
         update(Submission).where(Submission.id == submission_id).values(
             answers=answers, status=Status.SUBMITTED.value, coach_id=coach_id,
             submitted_at=now, updated_at=now,
@@ -396,7 +393,7 @@ async def decide(
     values: dict[str, Any] = {"status": status.value, "decided_at": now, "updated_at": now, "jp": jp}
     if status is Status.RETURNED:
         values["review_comment"] = comment
-    await session.execute(update(Submission).where(Submission.id == submission_id).values(**values))
+    await _exec(session, update(Submission).where(Submission.id == submission_id).values(**values))
 
 
 async def statuses(
@@ -408,7 +405,7 @@ async def statuses(
 
 
 async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
-    total = (await session.execute(select(func.coalesce(func.sum(Submission.jp), 0)).where(
+    total = (await _exec(session, select(func.coalesce(func.sum(Submission.jp), 0)).where(
         Submission.employee_id == employee_id, Submission.year == year,
         Submission.status == Status.CONFIRMED.value,
     ))).scalar_one()
@@ -416,11 +413,9 @@ async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
 
 
 async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
-    rows = (await session.execute(
-        select(Submission).where(
-            Submission.coach_id == coach_id, Submission.status == Status.SUBMITTED.value
-        ).order_by(Submission.submitted_at)
-    )).scalars().all()
+    rows = (await _exec(session, select(_SUBMISSIONS).where(
+        _SUBMISSIONS.c.coach_id == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
+    ).order_by(_SUBMISSIONS.c.submitted_at))).all()
     out = []
     for r in rows:
         person = await person_by_id(session, r.employee_id)
@@ -458,9 +453,9 @@ async def not_completed(
     )
     rows = [
         PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED)
-        for nip, nama, jabatan, unit, status in (await session.execute(query)).all()
+        for nip, nama, jabatan, unit, status in (await _exec(session, query)).all()
     ]
-    total = (await session.execute(
+    total = (await _exec(session,
         select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .where(_scope_filter(scope))
     )).scalar_one()
@@ -468,7 +463,7 @@ async def not_completed(
 
 
 async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    rows = (await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()
+    rows = (await _exec(session, select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()
     return {i: n for i, n in rows}
 
 
@@ -476,7 +471,7 @@ async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str
 
 
 async def existing_nips(session: AsyncSession) -> set[str]:
-    return set((await session.execute(select(Employee.nip))).scalars())
+    return set((await _exec(session, select(Employee.nip))).scalars())
 
 
 async def _unit(session: AsyncSession, cache: dict[tuple[int | None, str], int],
@@ -484,7 +479,7 @@ async def _unit(session: AsyncSession, cache: dict[tuple[int | None, str], int],
     key = (parent_id, name)
     if key not in cache:
         where = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
-        found = (await session.execute(select(Unit.id).where(where, Unit.name == name))).scalar()
+        found = (await _exec(session, select(Unit.id).where(where, Unit.name == name))).scalar()
         if found is None:
             unit = Unit(name=name, parent_id=parent_id)
             session.add(unit)
