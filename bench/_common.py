@@ -12,17 +12,14 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psutil
-from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, SetMyCommands, TelegramMethod
-from aiogram.types import Chat, Message, User
+from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
 if TYPE_CHECKING:
     from flows.roster import RosterRow
@@ -35,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Update JSON is built exactly as in the tests.
+from tests.tg import LocalBotAPI  # noqa: E402
 from tests.tg import callback_update as callback_update  # noqa: E402
 from tests.tg import message_update as message_update  # noqa: E402
 
@@ -61,10 +59,10 @@ class Sent:
     buttons: dict[str, str]  # label -> callback data; empty when no inline keyboard
 
 
-class LeanSession(BaseSession):
-    """Answers sendMessage/answerCallbackQuery locally like tests/tg.py's
-    RecordingSession, but keeps only per-chat counters and the last message
-    and inline keyboard per chat, so memory reflects the bot, not the log."""
+class LeanSession(LocalBotAPI):
+    """Answers the Bot API locally like the tests' RecordingSession, but keeps
+    only per-chat counters and the last message and inline keyboard per chat,
+    so memory reflects the bot, not the log."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,9 +71,8 @@ class LeanSession(BaseSession):
         self.last: dict[int, Sent] = {}
         self.last_keyboard: dict[int, dict[str, str]] = {}
         self.max_text = 0
-        self._ids = itertools.count(1)
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+    def record(self, method: TelegramMethod[Any]) -> None:
         if isinstance(method, SendMessage):
             chat_id = int(method.chat_id)
             markup = method.reply_markup
@@ -86,23 +83,8 @@ class LeanSession(BaseSession):
             self.sent_count[chat_id] += 1
             self.last[chat_id] = Sent(method.text, buttons)
             self.max_text = max(self.max_text, len(method.text))
-            return Message(message_id=next(self._ids), date=NOW,
-                           chat=Chat(id=chat_id, type="private"), text=method.text)
-        if isinstance(method, AnswerCallbackQuery):
+        elif isinstance(method, AnswerCallbackQuery):
             self.callback_answers += 1
-            return True
-        if isinstance(method, SetMyCommands):
-            return True
-        if isinstance(method, GetMe):
-            return User(id=BOT_ID, is_bot=True, first_name="Bina", username="bina_bench_bot")
-        raise AssertionError(f"unexpected Bot API call {type(method).__name__}")
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError
-        yield b""
-
-    async def close(self) -> None:
-        pass
 
 
 _ids = itertools.count(1_000_000)

@@ -38,7 +38,7 @@ from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply, say
 from flows.program import JP_RIGHT_PER_YEAR, Status, current_stage, due_stage, jp_earned, windows
 from flows.roster import normalize_phone
-from flows.spec import SpecSet
+from flows.spec import ProgramSpec, SpecSet
 from storage import repo
 from storage.db import Database
 from storage.repo import Person, Redeem, SubmissionRecord
@@ -535,7 +535,7 @@ class _Turn:
         count = Msg("monitor.count", {"pending": len(rows), "total": total})
         if not rows:
             self.reply(Reply((header, Msg("monitor.all_done", {"total": total})),
-                             self._stage_buttons(stage_ids, stage.id)))
+                             self._stage_buttons(program, stage.id)))
             return
         grouped = scope.kind != "unit_kerja"
         starts = self._page_starts(rows, grouped)
@@ -549,12 +549,12 @@ class _Turn:
             nav.append(Button(Msg("button.prev"), f"bi:{stage.id}:{page - 1}"))
         if page + 1 < len(pages):
             nav.append(Button(Msg("button.next"), f"bi:{stage.id}:{page + 1}"))
-        buttons = ((tuple(nav),) if nav else ()) + self._stage_buttons(stage_ids, stage.id)
+        buttons = ((tuple(nav),) if nav else ()) + self._stage_buttons(program, stage.id)
         self.reply(Reply((header, count, *body, footer), buttons))
 
-    def _stage_buttons(self, stage_ids: list[str], current: str) -> tuple[tuple[Button, ...], ...]:
-        program = next(iter(self.app.specs.programs.values()))
-        row = tuple(Button(Msg(program.stage(s).title), f"bi:{s}:0") for s in stage_ids if s != current)
+    @staticmethod
+    def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:
+        row = tuple(Button(Msg(s.title), f"bi:{s.id}:0") for s in program.stages if s.id != current)
         return (row[:3], row[3:]) if len(row) > 3 else (row,)
 
     @staticmethod

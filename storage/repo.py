@@ -416,12 +416,12 @@ async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[Submis
     rows = (await _exec(session, select(_SUBMISSIONS).where(
         _SUBMISSIONS.c.coach_id == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
     ).order_by(_SUBMISSIONS.c.submitted_at))).all()
-    out = []
-    for r in rows:
-        person = await person_by_id(session, r.employee_id)
-        if person:
-            out.append((_record(r), person))
-    return out
+    if not rows:
+        return []
+    people = {p.id: p for p in map(_person, await _exec(session, _person_query().where(
+        Employee.id.in_({r.employee_id for r in rows})
+    )))}
+    return [(_record(r), people[r.employee_id]) for r in rows if r.employee_id in people]
 
 
 # --- monitoring -------------------------------------------------------------------

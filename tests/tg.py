@@ -26,18 +26,19 @@ from storage.db import Database
 BOT_ID = 4242
 
 
-class RecordingSession(BaseSession):
+class LocalBotAPI(BaseSession):
+    """Answers the Bot API calls the bot makes, locally; `record` sees each."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.calls: list[TelegramMethod[Any]] = []
-        self.blocked: set[int] = set()
         self._ids = itertools.count(1)
 
+    def record(self, method: TelegramMethod[Any]) -> None:
+        pass
+
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
-        self.calls.append(method)
+        self.record(method)
         if isinstance(method, SendMessage):
-            if method.chat_id in self.blocked:
-                raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
             return Message(message_id=next(self._ids), date=datetime.now(UTC),
                            chat=Chat(id=int(method.chat_id), type="private"), text=method.text)
         if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):
@@ -52,6 +53,20 @@ class RecordingSession(BaseSession):
 
     async def close(self) -> None:
         pass
+
+
+class RecordingSession(LocalBotAPI):
+    """Keeps every call; a chat in `blocked` gets Telegram's 403."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[TelegramMethod[Any]] = []
+        self.blocked: set[int] = set()
+
+    def record(self, method: TelegramMethod[Any]) -> None:
+        self.calls.append(method)
+        if isinstance(method, SendMessage) and method.chat_id in self.blocked:
+            raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
 
     def sent(self) -> list[SendMessage]:
         return [c for c in self.calls if isinstance(c, SendMessage)]
