@@ -38,10 +38,11 @@ from _common import (
 )
 from sqlalchemy import func, insert, select
 
+from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.render import TELEGRAM_LIMIT, reply_text, split_text
 from bot.runner import tune_gc
-from bot.service import Bina, Outgoing, Sender
+from bot.turn import Outgoing, Sender
 from flows.access import Scope, monitoring_scope
 from flows.events import ChoicePicked, CommandReceived, Event
 from flows.program import Status

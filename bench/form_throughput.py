@@ -49,9 +49,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import BigInteger, DateTime, Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.runner import tune_gc
-from bot.service import Bina
 from bot.telegram import build_dispatcher
 from flows.spec import load_specs
 from storage import repo

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.core import Bina
 from bot.i18n import Catalogs
-from bot.service import Bina
 from flows.spec import SpecSet, load_specs
 from storage.db import Database
 
@@ -30,5 +30,5 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ap
     specs = load_specs(programs=settings.program_list)
     catalogs = Catalogs()
     db = Database(settings.database_url)
-    bina = Bina(db, specs, clock, settings.timezone, catalogs.lang(settings.locale))
+    bina = Bina(db, specs, clock, settings.timezone, catalogs.lang(settings.locale), catalogs)
     return App(settings, db, specs, catalogs, bina)

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.app import utc_now
+from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.render import reply_text
-from bot.service import Bina, Outgoing, Sender
+from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
 from flows.roster import parse_rows
 from flows.spec import load_specs

@@ -1,6 +1,6 @@
 """Telegram adapter: updates become engine events, results become Bot API calls.
 
-One handler per kind of update; everything else lives in `service.Bina`.
+One handler per kind of update; everything else lives in `core.Bina` and its handlers.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from aiogram.types import (
     Update,
 )
 
+from bot.core import Bina
 from bot.i18n import LANGUAGES, Catalogs
 from bot.render import reply_text, split_text
-from bot.service import Bina, CommandsChanged, Outgoing, Result, Sender
+from bot.turn import CommandsChanged, Outgoing, Result, Sender
 from flows.events import (
     ChoicePicked,
     CommandReceived,

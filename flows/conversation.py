@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows import form_engine
+from flows.callbacks import FormAction, ReviewAction, pack, unpack
 from flows.events import (
     ChoicePicked,
     CommandReceived,
@@ -81,7 +82,7 @@ def _idle_step(event: Event) -> Step:
     if isinstance(event, CommandReceived):
         return Step(None, (), (RunCommand(event.name, event.args),))
     if isinstance(event, ChoicePicked):
-        if event.data.startswith(f"{form_engine.PREFIX}:"):
+        if isinstance(unpack(event.data), FormAction):
             return Step(None, (Reply((Msg("error.form_closed"),)),))
         return Step(None, (), (HandleChoice(event.data),))
     if isinstance(event, ContactShared):
@@ -93,16 +94,13 @@ def _form_step(state: FormState, event: Event, ctx: Context, now: datetime) -> S
     spec = ctx.forms[state.form_id]
     if isinstance(event, CommandReceived) and event.name not in CANCEL_COMMANDS:
         return Step(state, (), (RunCommand(event.name, event.args),))
-    if isinstance(event, ChoicePicked) and not event.data.startswith(f"{form_engine.PREFIX}:"):
+    if isinstance(event, ChoicePicked) and not isinstance(unpack(event.data), FormAction):
         return Step(state, (), (HandleChoice(event.data),))
     return form_engine.step(form_engine.reconcile(state, spec), event, spec, ctx.today(now))
 
 
-REVIEW_PREFIX = "rv"
-
-
 def review_cancel_button(submission_id: int) -> Button:
-    return Button(Msg("button.cancel"), f"{REVIEW_PREFIX}:{submission_id}:x")
+    return Button(Msg("button.cancel"), pack(ReviewAction(submission_id, "x")))
 
 
 def ask_review_comment(submission_id: int) -> Step:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from flows.callbacks import FormAction, pack, unpack
 from flows.events import (
     ChoicePicked,
     Command,
@@ -27,7 +28,6 @@ from flows.messages import Button, Msg, Reply
 from flows.spec import Field_, FormSpec
 from flows.validators import BUILTIN_OPTIONS, Invalid, limit_for, parse_text_answer
 
-PREFIX = "f"
 EDIT_BUTTONS_PER_ROW = 6
 
 
@@ -168,16 +168,12 @@ def _cancel(state: FormState) -> Step:
 
 
 def _choice(state: FormState, data: str, spec: FormSpec, today: date) -> Step:
-    parts = data.split(":")
+    cb = unpack(data)
     n = len(spec.fields)
-    if (
-        len(parts) != 4
-        or parts[0] != PREFIX
-        or parts[1] != str(state.submission_id)
-        or parts[2] != str(state.cursor)
-    ):
+    if not isinstance(cb, FormAction) or cb.submission_id != state.submission_id \
+            or cb.cursor != state.cursor:
         return _again(state, spec, today, Msg("error.stale_button"))
-    action = parts[3]
+    action = cb.action
     if action == "cancel":
         return _cancel(state)
     if state.cursor >= n:
@@ -225,7 +221,7 @@ def _summary_action(state: FormState, action: str, spec: FormSpec, today: date) 
 
 
 def _data(state: FormState, action: str) -> str:
-    return f"{PREFIX}:{state.submission_id}:{state.cursor}:{action}"
+    return pack(FormAction(state.submission_id, state.cursor, action))
 
 
 def _prompt(state: FormState, spec: FormSpec, today: date) -> Reply:

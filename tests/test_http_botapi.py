@@ -18,9 +18,9 @@ import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
+from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.runner import make_bot
-from bot.service import Bina
 from bot.telegram import build_dispatcher, register_commands
 from flows.spec import load_specs
 from storage import repo

@@ -17,8 +17,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, SetMyCommands, TelegramMethod
 from aiogram.types import Chat, Message, User
 
+from bot.core import Bina
 from bot.i18n import Catalogs
-from bot.service import Bina
 from bot.telegram import build_dispatcher
 from flows.spec import load_specs
 from storage.db import Database

@@ -1,0 +1,32 @@
+"""Every slash command and every button kind, mapped to its handler in one
+place. A command handler takes (turn, state, args), a button handler
+(turn, state, payload); both return the conversation state to keep."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.handlers import account, forms, monitoring, review
+from bot.turn import Turn
+from flows.callbacks import NotFilledPage, PickLanguage, ReviewAction
+from flows.conversation import State
+
+CommandHandler = Callable[[Turn, State, str], Awaitable[State]]
+
+COMMANDS: dict[str, CommandHandler] = {
+    "start": account.start,
+    "bantuan": account.help_, "help": account.help_,
+    "batal": account.cancel_idle, "cancel": account.cancel_idle,
+    "bahasa": account.language, "language": account.language,
+    "status": forms.status,
+    "isi": forms.fill,
+    "tinjau": review.waiting,
+    "belum_isi": monitoring.not_filled,
+}
+
+BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
+    PickLanguage: account.picked_language,
+    ReviewAction: review.pressed,
+    NotFilledPage: monitoring.page_pressed,
+}

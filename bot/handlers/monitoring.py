@@ -1,0 +1,106 @@
+"""/belum_isi: who in the caller's scope has not completed a stage. Status
+only, never answers; the scope is checked here, on the server."""
+
+from __future__ import annotations
+
+from bot.turn import Turn
+from flows.access import monitoring_scope
+from flows.callbacks import NotFilledPage, pack
+from flows.conversation import State
+from flows.messages import Button, Msg, Reply
+from flows.program import current_stage
+from flows.spec import ProgramSpec
+from storage import repo
+
+PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
+ROW_OVERHEAD = 45  # numbering, separators and the longest status label of a row
+UNIT_OVERHEAD = 6  # the unit header's icon and line break
+
+
+async def not_filled(t: Turn, state: State, args: str) -> State:
+    await _page(t, args, 0)
+    return state
+
+
+async def page_pressed(t: Turn, state: State, cb: NotFilledPage) -> State:
+    await _page(t, cb.stage, cb.page)
+    return state
+
+
+async def _page(t: Turn, stage_arg: str, page: int) -> None:
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    if scope is None:
+        t.say("monitor.not_allowed")
+        return
+    program = next(iter(t.specs.programs.values()))
+    stage_ids = [s.id for s in program.stages]
+    if stage_arg:
+        if stage_arg not in stage_ids:
+            t.say("monitor.unknown_stage", stage=stage_arg, stages=", ".join(stage_ids))
+            return
+        stage = program.stage(stage_arg)
+    else:
+        stage = current_stage(program, t.today) or program.stages[0]
+    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year)
+    scope_name = (await repo.unit_names(t.s, [scope.unit_id])).get(scope.unit_id, "") \
+        if scope.unit_id is not None else ""
+    header = Msg("monitor.header", {
+        "stage": Msg(stage.title), "year": t.today.year,
+        "scope": Msg(f"monitor.scope_{scope.kind}", {"name": scope_name}),
+    })
+    count = Msg("monitor.count", {"pending": len(rows), "total": total})
+    if not rows:
+        t.reply(Reply((header, Msg("monitor.all_done", {"total": total})), _stage_buttons(program, stage.id)))
+        return
+    grouped = scope.kind != "unit_kerja"
+    starts = _page_starts(rows, grouped)
+    page = max(0, min(page, len(starts) - 1))
+    end = starts[page + 1] if page + 1 < len(starts) else len(rows)
+    body = _page_lines(rows[starts[page]:end], starts[page], grouped)
+    footer = Msg("monitor.page", {"page": page + 1, "pages": len(starts)})
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(Button(Msg("button.prev"), pack(NotFilledPage(stage.id, page - 1))))
+    if page + 1 < len(starts):
+        nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1))))
+    buttons = ((tuple(nav),) if nav else ()) + _stage_buttons(program, stage.id)
+    t.reply(Reply((header, count, *body, footer), buttons))
+
+
+def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:
+    row = tuple(Button(Msg(s.title), pack(NotFilledPage(s.id, 0))) for s in program.stages if s.id != current)
+    return (row[:3], row[3:]) if len(row) > 3 else (row,)
+
+
+def _page_starts(rows: list[repo.PendingRow], grouped: bool) -> list[int]:
+    """Where each page begins, from the lengths alone: only the page shown
+    is rendered, even when the list has tens of thousands of rows."""
+    starts = [0]
+    size = 0
+    unit = None
+    for i, row in enumerate(rows):
+        header = len(row.unit_name) + UNIT_OVERHEAD if grouped else 0
+        cost = len(row.nip) + len(row.nama) + len(row.jabatan or "-") + ROW_OVERHEAD
+        if grouped and row.unit_name != unit:
+            cost += header
+            unit = row.unit_name
+        if size + cost > PAGE_CHARS and i > starts[-1]:
+            starts.append(i)
+            size = header  # a page opens with its unit's header
+            cost = cost - header if cost > header else cost
+        size += cost
+    return starts
+
+
+def _page_lines(rows: list[repo.PendingRow], first: int, grouped: bool) -> list[Msg]:
+    lines: list[Msg] = []
+    unit = None
+    for n, row in enumerate(rows, first + 1):
+        if grouped and row.unit_name != unit:
+            unit = row.unit_name
+            lines.append(Msg("monitor.unit", {"unit": unit}))
+        lines.append(Msg("monitor.row", {
+            "n": n, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
+            "status": Msg(f"monitor.status_{row.status.value}"),
+        }))
+    return lines

@@ -1,0 +1,106 @@
+"""What a handler works with: one registered person's update, inside one
+database transaction, and what it will say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Catalogs
+from flows.messages import Msg, Reply
+from flows.spec import SpecSet
+from storage.repo import Person
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    telegram_id: int
+    chat_id: int
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    chat_id: int
+    lang: str
+    reply: Reply
+    # Set for messages to someone other than the sender (e.g. the coach).
+    # Whoever the recipient, a 403 on delivery is logged and marks them as
+    # having blocked the bot; writing to the bot again clears the mark.
+    notification: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandsChanged:
+    """The person's role or language changed: re-register their commands."""
+
+    chat_id: int
+    lang: str
+    roles: frozenset[str]
+    is_coach: bool
+
+
+@dataclass
+class Result:
+    messages: list[Outgoing] = field(default_factory=list)
+    commands_changed: list[CommandsChanged] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every turn needs from the application's set-up."""
+
+    specs: SpecSet
+    catalogs: Catalogs
+    default_timezone: str = "Asia/Jakarta"
+    default_locale: str = "id"
+
+    def timezone_of(self, person: Person) -> str:
+        return person.timezone or self.default_timezone
+
+    def lang(self, code: str | None) -> str:
+        return self.catalogs.lang(code or self.default_locale)
+
+
+class Turn:
+    def __init__(self, app: Settings, s: AsyncSession, person: Person, sender: Sender,
+                 now: datetime) -> None:
+        self.app = app
+        self.specs = app.specs
+        self.s = s
+        self.person = person
+        self.sender = sender
+        self.now = now
+        self.lang = person.locale or app.lang(sender.language_code)
+        self.zone = ZoneInfo(app.timezone_of(person))
+        self.today: date = now.astimezone(self.zone).date()
+        self.result = Result()
+
+    def reply(self, *replies: Reply) -> None:
+        self.result.messages.extend(Outgoing(self.sender.chat_id, self.lang, r) for r in replies)
+
+    def say(self, key: str, **params: object) -> None:
+        self.reply(Reply((Msg(key, params),)))
+
+    def notify(self, to: Person, reply: Reply) -> None:
+        if to.telegram_id is None:
+            return
+        lang = to.locale or self.app.default_locale
+        self.result.messages.append(Outgoing(to.telegram_id, lang, reply, notification=True))
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def stage_title(self, program_id: str, stage_id: str) -> Msg:
+        """A stage's name; still readable when its program is no longer active."""
+        program = self.specs.programs.get(program_id)
+        if program is None or stage_id not in {s.id for s in program.stages}:
+            return Msg("stage.unknown", {"stage": stage_id})
+        return Msg(program.stage(stage_id).title)
+
+    def text(self, msg: Msg) -> str:
+        """A message in the reader's language (for matching what they typed)."""
+        return self.app.catalogs.render(msg, self.lang)

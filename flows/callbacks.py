@@ -1,0 +1,94 @@
+"""Every button payload Bina puts under a message, in one place.
+
+A payload is a frozen dataclass with a short prefix; `pack` turns it into
+Telegram's callback data (at most 64 bytes, checked here) and `unpack` turns
+callback data back into the dataclass, or None for anything unknown or
+malformed (an old message, a hand-crafted payload). Fields are `int` or
+`str` and never contain the separator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+SEP = ":"
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+
+@dataclass(frozen=True, slots=True)
+class FormAction:
+    """A button of an open form: made for one submission and one question
+    (the cursor), so a button from an older message is recognised as stale."""
+
+    PREFIX: ClassVar[str] = "f"
+    submission_id: int
+    cursor: int
+    action: str  # o<i> option, d<n> n days ago, e<i> edit, back, skip, keep, send, cancel, ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAction:
+    """A coach's button on a submitted form: v view, ok confirm, fix ask for
+    changes, x cancel the comment prompt."""
+
+    PREFIX: ClassVar[str] = "rv"
+    submission_id: int
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotFilledPage:
+    """A page of /belum_isi for one stage."""
+
+    PREFIX: ClassVar[str] = "bi"
+    stage: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickLanguage:
+    PREFIX: ClassVar[str] = "lang"
+    lang: str
+
+
+Callback = FormAction | ReviewAction | NotFilledPage | PickLanguage
+_KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (FormAction, ReviewAction, NotFilledPage, PickLanguage)}
+
+
+class PayloadTooLong(ValueError):
+    pass
+
+
+def pack(cb: Callback) -> str:
+    parts = [cb.PREFIX]
+    for f in dataclasses.fields(cb):
+        value = str(getattr(cb, f.name))
+        if SEP in value:
+            raise ValueError(f"{type(cb).__name__}.{f.name} may not contain {SEP!r}: {value!r}")
+        parts.append(value)
+    data = SEP.join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise PayloadTooLong(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def unpack(data: str) -> Callback | None:
+    prefix, *values = data.split(SEP)
+    kind = _KINDS.get(prefix)
+    if kind is None:
+        return None
+    fields = dataclasses.fields(kind)
+    if len(values) != len(fields):
+        return None
+    parsed: list[Any] = []
+    for f, raw in zip(fields, values, strict=True):
+        if f.type in (int, "int"):
+            if not raw.lstrip("-").isdigit():
+                return None
+            parsed.append(int(raw))
+        else:
+            parsed.append(raw)
+    result: Callback = kind(*parsed)
+    return result

@@ -1,0 +1,36 @@
+"""Button payloads: one format per kind, packed and unpacked in one place."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.callbacks import (
+    FormAction,
+    NotFilledPage,
+    PayloadTooLong,
+    PickLanguage,
+    ReviewAction,
+    pack,
+    unpack,
+)
+
+
+@pytest.mark.parametrize("cb", [
+    FormAction(123456789, 15, "o1"), ReviewAction(42, "fix"), NotFilledPage("checkin1", 3),
+    PickLanguage("en"),
+])
+def test_round_trip(cb: object) -> None:
+    data = pack(cb)  # type: ignore[arg-type]
+    assert len(data.encode()) <= 64 and unpack(data) == cb
+
+
+@pytest.mark.parametrize("data", ["", "zz:1", "f:1:2", "f:x:2:o1", "rv:1:ok:extra", "bi:rencana:page"])
+def test_unknown_or_malformed_is_none(data: str) -> None:
+    assert unpack(data) is None
+
+
+def test_limits_are_enforced_when_packing() -> None:
+    with pytest.raises(PayloadTooLong):
+        pack(NotFilledPage("x" * 70, 0))
+    with pytest.raises(ValueError):
+        pack(NotFilledPage("a:b", 0))
