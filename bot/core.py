@@ -23,7 +23,7 @@ from bot.i18n import Catalogs
 from bot.turn import Outgoing, Result, Sender, Settings, Turn
 from flows import conversation
 from flows.callbacks import unpack
-from flows.conversation import Context, State
+from flows.conversation import State
 from flows.events import Command, Event, HandleChoice, ReturnForm, RunCommand, SaveDraft, SubmitForm
 from flows.form_engine import FormState
 from flows.messages import say
@@ -103,8 +103,7 @@ class Bina:
 
 async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tuple[int, ...]) -> None:
     state = conversation.state_from_json(stored)
-    ctx = Context(t.specs.forms, t.app.timezone_of(t.person))
-    step = conversation.step(state, event, ctx, t.now)
+    step = conversation.step(state, event, t.context(), t.now)
     t.reply(*step.replies)
     new_state: State = step.state
     # While a form is open its draft lives in the conversation row, written
@@ -117,7 +116,11 @@ async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tup
         new_state = await _execute(t, new_state, cmd)
     held = isinstance(new_state, FormState) and draft is not None \
         and new_state.submission_id == draft.submission_id
-    if draft is not None and not held and isinstance(form, FormState):
+    # The first answer makes the form a draft that monitoring shows; later
+    # answers wait in the conversation row until the form is left.
+    first_answer = isinstance(state, FormState) and not state.answers and draft is not None \
+        and bool(draft.answers)
+    if draft is not None and (first_answer or not held) and isinstance(form, FormState):
         await repo.save_draft(t.s, draft.submission_id, dict(draft.answers), draft.cursor,
                               form.spec_version, t.now)
     side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
@@ -133,8 +136,7 @@ async def _execute(t: Turn, state: State, cmd: Command) -> State:
         await forms.submit(t, cmd)
         return state
     if isinstance(cmd, ReturnForm):
-        await review.return_form(t, cmd)
-        return state
+        return await review.return_form(t, state, cmd)
     if isinstance(cmd, RunCommand):
         handler = COMMANDS.get(cmd.name)
         if handler is None:

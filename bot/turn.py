@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Catalogs
+from flows.conversation import Context
 from flows.messages import Msg, Reply
 from flows.spec import SpecSet
 from storage.repo import Person
@@ -100,6 +101,11 @@ class Turn:
         if program is None or stage_id not in {s.id for s in program.stages}:
             return Msg("stage.unknown", {"stage": stage_id})
         return Msg(program.stage(stage_id).title)
+
+    def context(self) -> Context:
+        """The engine's view of this person: their zone, the specs, their words."""
+        return Context(self.specs.forms, self.app.timezone_of(self.person), self.specs.programs,
+                       lambda key: self.text(Msg(key)))
 
     def text(self, msg: Msg) -> str:
         """A message in the reader's language (for matching what they typed)."""

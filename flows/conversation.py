@@ -7,8 +7,8 @@ to no open conversation go out as commands for the application to resolve.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,10 @@ from flows.events import (
     RunCommand,
     TextReceived,
 )
-from flows.form_engine import FormState, Step
+from flows.form_engine import FormState, Frame, Step
 from flows.messages import Button, Msg, Reply
-from flows.spec import FormSpec
+from flows.program import earns_when
+from flows.spec import FormSpec, ProgramSpec
 from flows.validators import LONG_TEXT_MAX, Invalid, parse_text_answer
 
 CANCEL_COMMANDS = ("batal", "cancel")
@@ -35,12 +36,15 @@ CANCEL_COMMANDS = ("batal", "cancel")
 
 @dataclass(frozen=True, slots=True)
 class ReviewCommentState:
-    """A coach is asked why the form goes back to the coachee."""
+    """A coach is asked why the form goes back to the coachee; their own
+    form, if one was open, waits in `resume` and comes back afterwards."""
 
     submission_id: int
+    resume: FormState | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"flow": "review_comment", "submission_id": self.submission_id}
+        return {"flow": "review_comment", "submission_id": self.submission_id,
+                "resume": self.resume.to_json() if self.resume else None}
 
 
 State = FormState | ReviewCommentState | None
@@ -50,9 +54,16 @@ State = FormState | ReviewCommentState | None
 class Context:
     forms: Mapping[str, FormSpec]
     timezone: str = "Asia/Jakarta"
+    programs: Mapping[str, ProgramSpec] = field(default_factory=dict)
+    # The reader's words for a message key (see form_engine.Frame.words).
+    words: Callable[[str], str] = str
 
     def today(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    def frame(self, form: FormState, now: datetime) -> Frame:
+        return Frame(self.forms[form.form_id], self.today(now), self.words,
+                     earns_when(self.programs, form.program, form.stage))
 
 
 def state_to_json(state: State) -> dict[str, Any] | None:
@@ -66,15 +77,21 @@ def state_from_json(data: Mapping[str, Any] | None) -> State:
     if flow == "form":
         return FormState.from_json(data)
     if flow == "review_comment":
-        return ReviewCommentState(int(data["submission_id"]))
+        resume = data.get("resume")
+        return ReviewCommentState(int(data["submission_id"]),
+                                  FormState.from_json(resume) if resume else None)
     return None
 
 
 def step(state: State, event: Event, ctx: Context, now: datetime) -> Step:
     if isinstance(state, FormState):
+        if state.form_id not in ctx.forms:
+            # The form's spec is gone (its program was switched off): let the
+            # person go on with everything else rather than fail every message.
+            return Step(None, (Reply((Msg("form.spec_gone"),)),))
         return _form_step(state, event, ctx, now)
     if isinstance(state, ReviewCommentState):
-        return _review_step(state, event)
+        return _review_step(state, event, ctx, now)
     return _idle_step(event)
 
 
@@ -86,38 +103,45 @@ def _idle_step(event: Event) -> Step:
             return Step(None, (Reply((Msg("error.form_closed"),)),))
         return Step(None, (), (HandleChoice(event.data),))
     if isinstance(event, ContactShared):
-        return Step(None, (Reply((Msg("start.already_linked"),)),))
+        return Step(None, (Reply((Msg("start.already_linked_contact"),)),))
     return Step(None, (Reply((Msg("idle.hint"),)),))
 
 
 def _form_step(state: FormState, event: Event, ctx: Context, now: datetime) -> Step:
-    spec = ctx.forms[state.form_id]
+    frame = ctx.frame(state, now)
     if isinstance(event, CommandReceived) and event.name not in CANCEL_COMMANDS:
         return Step(state, (), (RunCommand(event.name, event.args),))
     if isinstance(event, ChoicePicked) and not isinstance(unpack(event.data), FormAction):
         return Step(state, (), (HandleChoice(event.data),))
-    return form_engine.step(form_engine.reconcile(state, spec), event, spec, ctx.today(now))
+    return form_engine.step(form_engine.reconcile(state, frame.spec), event, frame)
 
 
 def review_cancel_button(submission_id: int) -> Button:
     return Button(Msg("button.cancel"), pack(ReviewAction(submission_id, "x")))
 
 
-def ask_review_comment(submission_id: int) -> Step:
+def ask_review_comment(submission_id: int, resume: FormState | None = None) -> Step:
     prompt = Reply((Msg("review.ask_comment", {"limit": LONG_TEXT_MAX}),),
                    ((review_cancel_button(submission_id),),))
-    return Step(ReviewCommentState(submission_id), (prompt,))
+    return Step(ReviewCommentState(submission_id, resume), (prompt,))
 
 
-def _review_step(state: ReviewCommentState, event: Event) -> Step:
-    cancel = Step(None, (Reply((Msg("review.comment_cancelled"),)),))
+def resume_form(form: FormState | None, ctx: Context, now: datetime) -> Step:
+    """Back to the form that a review interrupted, at the question it was on."""
+    if form is None or form.form_id not in ctx.forms:
+        return Step(None)
+    notice = (*form.notice, Msg("form.resumed_after_review"))
+    return form_engine.show(replace(form, notice=notice), ctx.frame(form, now))
+
+
+def _review_step(state: ReviewCommentState, event: Event, ctx: Context, now: datetime) -> Step:
     if isinstance(event, CommandReceived):
         if event.name in CANCEL_COMMANDS:
-            return cancel
+            return _cancelled(state, ctx, now)
         return Step(state, (), (RunCommand(event.name, event.args),))
     if isinstance(event, ChoicePicked):
         if event.data == review_cancel_button(state.submission_id).data:
-            return cancel
+            return _cancelled(state, ctx, now)
         return Step(state, (), (HandleChoice(event.data),))
     if not isinstance(event, TextReceived):
         problem: Msg = Msg("error.not_text")
@@ -127,7 +151,12 @@ def _review_step(state: ReviewCommentState, event: Event) -> Step:
         except Invalid as e:
             problem = Msg(e.key, dict(e.params))
         else:
-            return Step(None, (), (ReturnForm(state.submission_id, comment),))
-    ask = ask_review_comment(state.submission_id)
+            # The application confirms the return first, then shows the form again.
+            return Step(state.resume, (), (ReturnForm(state.submission_id, comment),))
+    ask = ask_review_comment(state.submission_id, state.resume)
     return Step(state, (Reply((problem,)), *ask.replies))
 
+
+def _cancelled(state: ReviewCommentState, ctx: Context, now: datetime) -> Step:
+    back = resume_form(state.resume, ctx, now)
+    return Step(back.state, (Reply((Msg("review.comment_cancelled"),)), *back.replies))

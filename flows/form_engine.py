@@ -8,7 +8,8 @@ an old message, or pressed twice, is recognised as stale and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -42,6 +43,12 @@ class FormState:
     editing: bool = False
     # Shown once above the first question (e.g. "late", "returned: <comment>").
     notice: tuple[Msg, ...] = ()
+    # What the form is for; empty in drafts saved before these were kept.
+    program: str = ""
+    stage: str = ""
+    year: int = 0
+    # A date before the cycle's year, waiting for the person to confirm it.
+    pending: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +59,10 @@ class FormState:
             "answers": dict(self.answers),
             "cursor": self.cursor,
             "editing": self.editing,
+            "program": self.program,
+            "stage": self.stage,
+            "year": self.year,
+            "pending": self.pending,
         }
 
     @classmethod
@@ -63,6 +74,10 @@ class FormState:
             answers={str(k): str(v) for k, v in data.get("answers", {}).items()},
             cursor=int(data.get("cursor", 0)),
             editing=bool(data.get("editing", False)),
+            program=str(data.get("program", "")),
+            stage=str(data.get("stage", "")),
+            year=int(data.get("year", 0)),
+            pending=data.get("pending"),
         )
 
 
@@ -96,12 +111,27 @@ def reconcile(state: FormState, spec: FormSpec) -> FormState:
     )
 
 
-def show(state: FormState, spec: FormSpec, today: date) -> Step:
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What a form step needs besides the state."""
+
+    spec: FormSpec
+    today: date  # in the person's zone
+    # The reader's words for a message key: typed answers to a choice are
+    # matched against the option labels the person sees.
+    words: Callable[[str], str] = str
+    # Answers the activity's JP rule requires (e.g. status: selesai); an
+    # answer that departs from one is pointed out before the form is sent.
+    earns_when: Mapping[str, str] = field(default_factory=dict)
+
+
+def show(state: FormState, frame: Frame) -> Step:
     """Re-ask whatever the state points at (after /isi, a stale button...)."""
-    return Step(state, (_prompt(state, spec, today),))
+    return Step(state, (_prompt(state, frame),))
 
 
-def step(state: FormState, event: Event, spec: FormSpec, today: date) -> Step:
+def step(state: FormState, event: Event, frame: Frame) -> Step:
+    spec = frame.spec
     n = len(spec.fields)
     if isinstance(event, CommandReceived):
         if event.name in ("batal", "cancel"):
@@ -109,57 +139,75 @@ def step(state: FormState, event: Event, spec: FormSpec, today: date) -> Step:
         # Any other command is the application's; the draft stays as it is.
         return Step(state)
     if isinstance(event, ChoicePicked):
-        return _choice(state, event.data, spec, today)
+        return _choice(state, event.data, frame)
     if isinstance(event, (NonTextReceived, ContactShared)):
         key = "error.use_buttons" if state.cursor >= n or _is_choice(spec.fields[state.cursor]) \
             else "error.not_text"
-        return _again(state, spec, today, Msg(key))
+        return _again(state, frame, Msg(key))
     # TextReceived
     if state.cursor >= n:
-        return _again(state, spec, today, Msg("error.use_buttons"))
+        return _again(state, frame, Msg("error.use_buttons"))
     f = spec.fields[state.cursor]
     try:
-        value = _parse(f, event.text, today)
+        value = _parse(f, event.text, frame)
     except Invalid as e:
-        return _again(state, spec, today, Msg(e.key, dict(e.params)))
-    return _answered(state, spec, today, f, value)
+        return _again(state, frame, Msg(e.key, dict(e.params)))
+    return _answered(state, frame, f, value)
 
 
-def _parse(f: Field_, text: str, today: date) -> str:
+def _plain(text: str) -> str:
+    """Text as compared with what was typed: no case, accents, emoji or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c if c.isalnum() else " " for c in decomposed
+                            if not unicodedata.combining(c)).split())
+
+
+def _parse(f: Field_, text: str, frame: Frame) -> str:
     opts = options_of(f)
     if opts:
-        typed = text.strip().casefold()
-        for value, _label in opts:
-            if typed == value.casefold() or typed == value.replace("_", " ").casefold():
+        typed = _plain(text)
+        for value, label in opts:
+            if typed and typed in (_plain(value.replace("_", " ")), _plain(frame.words(label))):
                 return value
         raise Invalid("error.use_buttons")
-    return parse_text_answer(f.type, text, today, f.max_len)
+    return parse_text_answer(f.type, text, frame.today, f.max_len)
 
 
 def _is_choice(f: Field_) -> bool:
     return bool(options_of(f))
 
 
-def _answered(state: FormState, spec: FormSpec, today: date, f: Field_, value: str) -> Step:
+def _answered(state: FormState, frame: Frame, f: Field_, value: str) -> Step:
+    if f.type == "date" and state.year and date.fromisoformat(value).year < state.year:
+        # A 2025 date for a 2026 stage is more often a slip than a fact.
+        asking = replace(state, pending=value, notice=())
+        return Step(asking, (_prompt(asking, frame),))
     answers = {**state.answers, f.name: value}
-    return _move(state, spec, today, answers, _next_cursor(state, spec))
+    notice = _no_jp_notice(frame, f, value)
+    return _move(state, frame, answers, _next_cursor(state, frame.spec), notice)
+
+
+def _no_jp_notice(frame: Frame, f: Field_, value: str) -> tuple[Msg, ...]:
+    wanted = frame.earns_when.get(f.name)
+    if wanted is None or wanted == value:
+        return ()
+    return (Msg("form.no_jp", {"label": Msg(f.label), "value": display_value(f, value)}),)
 
 
 def _next_cursor(state: FormState, spec: FormSpec) -> int:
     return len(spec.fields) if state.editing else state.cursor + 1
 
 
-def _move(
-    state: FormState, spec: FormSpec, today: date, answers: Mapping[str, str], cursor: int
-) -> Step:
-    new = replace(state, answers=answers, cursor=cursor,
-                  editing=state.editing and cursor < len(spec.fields), notice=())
+def _move(state: FormState, frame: Frame, answers: Mapping[str, str], cursor: int,
+          notice: tuple[Msg, ...] = ()) -> Step:
+    new = replace(state, answers=answers, cursor=cursor, pending=None,
+                  editing=state.editing and cursor < len(frame.spec.fields), notice=notice)
     save = SaveDraft(new.submission_id, dict(new.answers), new.cursor)
-    return Step(new, (_prompt(new, spec, today),), (save,))
+    return Step(replace(new, notice=()), (_prompt(new, frame),), (save,))
 
 
-def _again(state: FormState, spec: FormSpec, today: date, problem: Msg) -> Step:
-    return Step(state, (Reply((problem,)), _prompt(state, spec, today)))
+def _again(state: FormState, frame: Frame, problem: Msg) -> Step:
+    return Step(state, (Reply((problem,)), _prompt(state, frame)))
 
 
 def _cancel(state: FormState) -> Step:
@@ -167,54 +215,61 @@ def _cancel(state: FormState) -> Step:
     return Step(None, (Reply((Msg("form.cancelled"),)),), (save,))
 
 
-def _choice(state: FormState, data: str, spec: FormSpec, today: date) -> Step:
+def _choice(state: FormState, data: str, frame: Frame) -> Step:
+    spec, today = frame.spec, frame.today
     cb = unpack(data)
     n = len(spec.fields)
     if not isinstance(cb, FormAction) or cb.submission_id != state.submission_id \
             or cb.cursor != state.cursor:
-        return _again(state, spec, today, Msg("error.stale_button"))
+        return _again(state, frame, Msg("error.stale_button"))
     action = cb.action
     if action == "cancel":
         return _cancel(state)
     if state.cursor >= n:
-        return _summary_action(state, action, spec, today)
+        return _summary_action(state, action, frame)
     f = spec.fields[state.cursor]
+    if state.pending is not None and action in ("date_ok", "date_change"):
+        if action == "date_change":
+            again = replace(state, pending=None)
+            return Step(again, (_prompt(again, frame),))
+        answers = {**state.answers, f.name: state.pending}
+        return _move(state, frame, answers, _next_cursor(state, spec))
     if action == "back":
         if state.editing:
-            return _move(state, spec, today, state.answers, n)
+            return _move(state, frame, state.answers, n)
         if state.cursor == 0:
-            return _again(state, spec, today, Msg("form.at_first"))
-        return _move(state, spec, today, state.answers, state.cursor - 1)
+            return _again(state, frame, Msg("form.at_first"))
+        return _move(state, frame, state.answers, state.cursor - 1)
     if action == "skip" and not f.required:
         answers = {k: v for k, v in state.answers.items() if k != f.name}
-        return _move(state, spec, today, answers, _next_cursor(state, spec))
+        return _move(state, frame, answers, _next_cursor(state, spec))
     if action == "keep" and f.name in state.answers:
-        return _move(state, spec, today, state.answers, _next_cursor(state, spec))
+        return _move(state, frame, state.answers, _next_cursor(state, spec))
     if action.startswith("o") and action[1:].isdigit():
         opts = options_of(f)
         i = int(action[1:])
         if i < len(opts):
-            return _answered(state, spec, today, f, opts[i][0])
+            return _answered(state, frame, f, opts[i][0])
     if action.startswith("d") and action[1:].isdigit() and f.type == "date":
-        return _answered(state, spec, today, f, (today - timedelta(days=int(action[1:]))).isoformat())
-    return _again(state, spec, today, Msg("error.stale_button"))
+        return _answered(state, frame, f, (today - timedelta(days=int(action[1:]))).isoformat())
+    return _again(state, frame, Msg("error.stale_button"))
 
 
-def _summary_action(state: FormState, action: str, spec: FormSpec, today: date) -> Step:
-    fields = spec.fields
+def _summary_action(state: FormState, action: str, frame: Frame) -> Step:
+    fields = frame.spec.fields
     if action == "send":
         missing = [i for i, f in enumerate(fields) if f.required and f.name not in state.answers]
         if missing:
             new = replace(state, cursor=missing[0], editing=False)
             return Step(new, (Reply((Msg("form.missing", {"count": len(missing)}),)),
-                              _prompt(new, spec, today)))
+                              _prompt(new, frame)))
         done = SubmitForm(state.submission_id, dict(state.answers))
         return Step(None, (), (done,))
     if action.startswith("e") and action[1:].isdigit() and int(action[1:]) < len(fields):
         new = replace(state, cursor=int(action[1:]), editing=True, notice=())
-        return Step(new, (_prompt(new, spec, today),),
+        return Step(new, (_prompt(new, frame),),
                     (SaveDraft(new.submission_id, dict(new.answers), new.cursor),))
-    return _again(state, spec, today, Msg("error.stale_button"))
+    return _again(state, frame, Msg("error.stale_button"))
 
 
 # --- rendering the current question ---------------------------------------
@@ -224,11 +279,14 @@ def _data(state: FormState, action: str) -> str:
     return pack(FormAction(state.submission_id, state.cursor, action))
 
 
-def _prompt(state: FormState, spec: FormSpec, today: date) -> Reply:
+def _prompt(state: FormState, frame: Frame) -> Reply:
+    spec, today = frame.spec, frame.today
     if state.cursor >= len(spec.fields):
-        return summary(state, spec, with_buttons=True)
+        return summary(state, spec, with_buttons=True, earns_when=frame.earns_when)
     fields = spec.fields
     f = fields[state.cursor]
+    if state.pending is not None:
+        return _confirm_date(state, f, state.pending)
     section = spec.section_of(state.cursor)
     lines: list[Msg] = list(state.notice)
     if not state.editing and section.fields[0].name == f.name:
@@ -257,14 +315,27 @@ def _prompt(state: FormState, spec: FormSpec, today: date) -> Reply:
             Button(Msg("button.yesterday", {"date": (today - timedelta(days=1)).strftime("%d/%m/%Y")}),
                    _data(state, "d1")),
         ))
-    if f.name in state.answers:
-        rows.append((Button(Msg("button.keep"), _data(state, "keep")),))
     nav = [Button(Msg("button.back"), _data(state, "back"))]
     if not f.required:
         nav.append(Button(Msg("button.skip"), _data(state, "skip")))
     nav.append(Button(Msg("button.cancel"), _data(state, "cancel")))
     rows.append(tuple(nav))
+    # Below the navigation, so that Kembali stays where it was whether or
+    # not the question already has an answer.
+    if f.name in state.answers:
+        rows.append((Button(Msg("button.keep"), _data(state, "keep")),))
     return Reply(tuple(lines), tuple(rows))
+
+
+def _confirm_date(state: FormState, f: Field_, value: str) -> Reply:
+    lines = (Msg("form.date_before_year", {
+        "label": Msg(f.label), "date": display_value(f, value), "year": state.year,
+    }),)
+    return Reply(lines, (
+        (Button(Msg("button.date_ok", {"date": display_value(f, value)}), _data(state, "date_ok")),
+         Button(Msg("button.date_change"), _data(state, "date_change"))),
+        (Button(Msg("button.cancel"), _data(state, "cancel")),),
+    ))
 
 
 def display_value(f: Field_, value: str | None) -> Any:
@@ -279,7 +350,8 @@ def display_value(f: Field_, value: str | None) -> Any:
     return value
 
 
-def summary(state: FormState, spec: FormSpec, with_buttons: bool) -> Reply:
+def summary(state: FormState, spec: FormSpec, with_buttons: bool,
+            earns_when: Mapping[str, str] | None = None) -> Reply:
     """All answers, one line per field; the same text the coach receives."""
     lines = [*state.notice, Msg("form.summary_title", {"title": Msg(spec.title)})]
     current_section = None
@@ -292,6 +364,13 @@ def summary(state: FormState, spec: FormSpec, with_buttons: bool) -> Reply:
         lines.append(Msg(key, {
             "n": i + 1, "label": Msg(f.label), "value": display_value(f, state.answers.get(f.name)),
         }))
+    if any(f.extension for f in spec.fields):
+        lines.append(Msg("form.summary_footnote"))
+    for name, wanted in (earns_when or {}).items():
+        given = state.answers.get(name)
+        if given is not None and given != wanted:
+            f = spec.field(name)
+            lines.append(Msg("form.no_jp", {"label": Msg(f.label), "value": display_value(f, given)}))
     if not with_buttons:
         return Reply(tuple(lines))
     lines.append(Msg("form.summary_help"))

@@ -71,3 +71,13 @@ def jp_earned(stage: Stage, answers: Mapping[str, str]) -> int:
     if all(answers.get(k) == v for k, v in rule.when_answer.items()):
         return rule.amount
     return 0
+
+
+def earns_when(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: str) -> Mapping[str, str]:
+    """The answers a stage's JP rule requires; empty when it has none (or the
+    program or stage is unknown)."""
+    program = programs.get(program_id)
+    if program is None:
+        return {}
+    stage = next((s for s in program.stages if s.id == stage_id), None)
+    return dict(stage.jp.when_answer) if stage and stage.jp else {}

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -115,8 +116,8 @@ class Conversation(Base):
 
 
 class Submission(Base):
-    """One form of one program stage for one year: draft → submitted →
-    (returned → submitted)* → confirmed."""
+    """One form of one program stage for one year: not_started (opened, no
+    answer yet) → draft → submitted → (returned → submitted)* → confirmed."""
 
     __tablename__ = "submissions"
     __table_args__ = (
@@ -137,6 +138,8 @@ class Submission(Base):
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
     jp: Mapped[int] = mapped_column(Integer, default=0)
+    # Sent after its stage's window closed; shown wherever the form appears.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

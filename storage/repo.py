@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -71,6 +71,7 @@ class SubmissionRecord:
     review_comment: str | None
     jp: int
     submitted_at: datetime | None
+    late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class PendingRow:
     jabatan: str
     unit_name: str
     status: Status
+    late: bool = False
+    has_coach: bool = True
 
 
 # --- helpers ------------------------------------------------------------------
@@ -144,7 +147,7 @@ def _record(s: Any) -> SubmissionRecord:
         id=s.id, employee_id=s.employee_id, program=s.program, stage=s.stage, year=s.year,
         form_id=s.form_id, spec_version=s.spec_version, answers=dict(s.answers or {}),
         cursor=s.cursor, status=Status(s.status), coach_id=s.coach_id,
-        review_comment=s.review_comment, jp=s.jp, submitted_at=s.submitted_at,
+        review_comment=s.review_comment, jp=s.jp, submitted_at=s.submitted_at, late=bool(s.late),
     )
 
 
@@ -354,8 +357,8 @@ async def create_draft(
 ) -> SubmissionRecord:
     values: dict[str, Any] = dict(
         employee_id=employee_id, program=program, stage=stage, year=year, form_id=form_id,
-        spec_version=spec_version, answers={}, cursor=0, status=Status.DRAFT.value, jp=0,
-        coach_id=None, review_comment=None, submitted_at=None, decided_at=None,
+        spec_version=spec_version, answers={}, cursor=0, status=Status.NOT_STARTED.value, jp=0,
+        coach_id=None, review_comment=None, submitted_at=None, decided_at=None, late=False,
         created_at=now, updated_at=now,
     )
     conn = await session.connection()
@@ -368,20 +371,26 @@ async def save_draft(
     session: AsyncSession, submission_id: int, answers: dict[str, str], cursor: int,
     spec_version: int, now: datetime,
 ) -> None:
+    """Keep a draft; a form becomes a draft with its first answer (one that
+    was only opened stays not started, and so it is not shown as a draft)."""
+    started = {Status.NOT_STARTED.value: Status.DRAFT.value} if answers else {}
+    status = case(started, value=Submission.status, else_=Submission.status) if started \
+        else Submission.status
     await _exec(session,
         update(Submission).where(Submission.id == submission_id)
-        .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now)
+        .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now,
+                status=status)
     )
 
 
 async def submit(
     session: AsyncSession, submission_id: int, answers: dict[str, str], coach_id: int | None,
-    now: datetime,
+    now: datetime, late: bool = False,
 ) -> None:
     await _exec(session,
         update(Submission).where(Submission.id == submission_id).values(
             answers=answers, status=Status.SUBMITTED.value, coach_id=coach_id,
-            submitted_at=now, updated_at=now,
+            submitted_at=now, updated_at=now, late=late,
         )
     )
 
@@ -412,9 +421,17 @@ async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
     return int(total)
 
 
+_coach_today: ColumnElement[int] = func.coalesce(Employee.penilai_id, Employee.atasan_id)
+
+
 async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
-    rows = (await _exec(session, select(_SUBMISSIONS).where(
-        _SUBMISSIONS.c.coach_id == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
+    """Forms waiting for this coach, oldest first. The coach is whoever the
+    roster names today, so a form sent before a coach was recorded (or
+    before a change of coach) reaches the right person."""
+    rows = (await _exec(session, select(_SUBMISSIONS).join(
+        Employee, Employee.id == _SUBMISSIONS.c.employee_id
+    ).where(
+        _coach_today == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
     ).order_by(_SUBMISSIONS.c.submitted_at))).all()
     if not rows:
         return []
@@ -441,7 +458,8 @@ async def not_completed(
     """Employees in scope who have not completed a stage, with how far they
     got, and the number of employees in scope. Status only, never answers."""
     query = (
-        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, Submission.status)
+        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, Submission.status,
+               Submission.late, _coach_today)
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .outerjoin(Submission, and_(
             Submission.employee_id == Employee.id, Submission.program == program,
@@ -452,8 +470,9 @@ async def not_completed(
         .order_by(_UnitKerja.name, Employee.nama, Employee.nip)
     )
     rows = [
-        PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED)
-        for nip, nama, jabatan, unit, status in (await _exec(session, query)).all()
+        PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED,
+                   bool(late), coach is not None)
+        for nip, nama, jabatan, unit, status, late, coach in (await _exec(session, query)).all()
     ]
     total = (await _exec(session,
         select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
@@ -526,3 +545,11 @@ async def upsert_roster(
         emp.penilai_id = by_nip[r.nip_penilai].id if r.nip_penilai else None
     await session.flush()
     return created, updated
+
+
+async def returned_forms(session: AsyncSession, employee_id: int) -> list[SubmissionRecord]:
+    """Forms sent back to this person for changes, of any year, oldest first."""
+    rows = (await _exec(session, select(_SUBMISSIONS).where(
+        _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.status == Status.RETURNED.value,
+    ).order_by(_SUBMISSIONS.c.year, _SUBMISSIONS.c.decided_at))).all()
+    return [_record(r) for r in rows]

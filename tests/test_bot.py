@@ -281,7 +281,9 @@ async def test_roles_may_only_use_their_commands(db: Database, clock: Clock) -> 
     h, tg = await setup(db, clock)
     assert "hanya untuk PIC" in texts(await h.say(tg["ani"], "/belum_isi"))
     assert "hanya untuk PIC" in texts(await h.say(tg["budi"], "/belum_isi rencana"))
-    assert "Tidak ada formulir" in texts(await h.say(tg["ani"], "/tinjau"))
+    assert "belum tercatat sebagai coach" in texts(await h.say(tg["ani"], "/tinjau"))
+    assert "/belum_isi" in texts(await h.say(tg["sari"], "/tinjau"))  # a PIC gets the role message
+    assert "Tidak ada formulir" in texts(await h.say(tg["budi"], "/tinjau"))
     help_ani = texts(await h.say(tg["ani"], "/bantuan"))
     assert "/isi" in help_ani and "/belum_isi" not in help_ani and "/tinjau" not in help_ani
     help_sari = texts(await h.say(tg["sari"], "/bantuan"))

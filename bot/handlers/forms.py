@@ -11,15 +11,22 @@ from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
 from flows.messages import Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR, Status, due_stage, jp_earned, windows
+from flows.program import JP_RIGHT_PER_YEAR, StageWindow, Status, due_stage, jp_earned, windows
+from flows.spec import ProgramSpec, Stage
 from storage import repo
+from storage.repo import SubmissionRecord
 
 
 def show(t: Turn, form: FormState) -> FormState:
-    spec = t.specs.forms[form.form_id]
-    step = form_engine.show(form, spec, t.today)
+    step = form_engine.show(form, t.context().frame(form, t.now))
     t.reply(*step.replies)
     return replace(form, notice=())
+
+
+def _opening(t: Turn, program: ProgramSpec, stage: Stage) -> Msg:
+    form = t.specs.forms[stage.form]
+    return Msg("form.opening", {"program": Msg(program.title), "stage": Msg(stage.title),
+                                "form": Msg(form.title)})
 
 
 async def status(t: Turn, state: State, args: str) -> State:
@@ -35,17 +42,50 @@ async def status(t: Turn, state: State, args: str) -> State:
                 "stage": Msg(w.stage.title), "opens": w.opens, "closes": w.closes,
                 "status": Msg(f"status.{current.value}"),
             }))
+            lines.extend(_stage_flags(t, w, record, current))
+    if t.person.coach_id is None:
+        lines.append(Msg("status.no_coach"))
     jp = await repo.jp_total(t.s, t.person.id, year)
     lines.append(Msg("status.jp", {"jp": jp, "target": JP_RIGHT_PER_YEAR}))
     t.reply(Reply(tuple(lines)))
     return state
 
 
+def _stage_flags(t: Turn, w: StageWindow, record: SubmissionRecord | None, current: Status) -> list[Msg]:
+    """What a stage's status line leaves unsaid: late, running now, no JP."""
+    done = current in (Status.SUBMITTED, Status.CONFIRMED)
+    flags: list[Msg] = []
+    if record is not None and record.late:
+        flags.append(Msg("status.flag_sent_late"))
+    elif not done and t.today > w.closes:
+        flags.append(Msg("status.flag_late", {"closes": w.closes}))
+    if not done and w.contains(t.today):
+        flags.append(Msg("status.flag_current", {"days": (w.closes - t.today).days}))
+    if record is not None and current is Status.CONFIRMED and w.stage.jp and record.jp == 0:
+        flags.extend(_no_jp_lines(t, w.stage, record.form_id, record.answers))
+    return flags
+
+
+def _no_jp_lines(t: Turn, stage: Stage, form_id: str, answers: dict[str, str]) -> list[Msg]:
+    if stage.jp is None or form_id not in t.specs.forms:
+        return []
+    spec = t.specs.forms[form_id]
+    return [
+        Msg("form.no_jp", {"label": Msg(spec.field(name).label),
+                           "value": form_engine.display_value(spec.field(name), answers.get(name))})
+        for name, wanted in stage.jp.when_answer.items() if answers.get(name) != wanted
+    ]
+
+
 async def fill(t: Turn, state: State, args: str) -> State:
     if isinstance(state, FormState):
-        spec = t.specs.forms[state.form_id]
-        current = form_engine.reconcile(state, spec)
-        return show(t, replace(current, notice=(*current.notice, Msg("form.resumed"))))
+        return await _resume(t, state)
+    returned = await repo.returned_forms(t.s, t.person.id)
+    for record in returned:
+        # A form sent back for an earlier year's stage is still owed (and due first).
+        program = t.specs.programs.get(record.program)
+        if program is not None and record.stage in {s.id for s in program.stages}:
+            return _open(t, program, program.stage(record.stage), record, late=False)
     year = t.today.year
     for program in t.specs.programs.values():
         records = await repo.statuses(t.s, t.person.id, program.id, year)
@@ -56,20 +96,7 @@ async def fill(t: Turn, state: State, args: str) -> State:
         record = records.get(due.stage.id) or await repo.create_draft(
             t.s, t.person.id, program.id, due.stage.id, year, spec.id, spec.version, t.now
         )
-        notice: list[Msg] = [Msg("form.opening", {
-            "program": Msg(program.title), "stage": Msg(due.stage.title), "form": Msg(spec.title),
-        })]
-        if due.late:
-            notice.append(Msg("form.late", {"closes": due.stage.window.closes.on(year)}))
-        cursor = record.cursor
-        if record.status is Status.RETURNED:
-            notice.append(Msg("form.returned_notice", {"comment": record.review_comment or "-"}))
-            cursor = len(spec.fields)
-        elif record.answers:
-            notice.append(Msg("form.resumed"))
-        form = FormState(record.id, spec.id, record.spec_version, record.answers,
-                         min(cursor, len(spec.fields)), False, tuple(notice))
-        return show(t, form_engine.reconcile(form, spec))
+        return _open(t, program, due.stage, record, due.late)
     waiting = [
         r for p in t.specs.programs.values()
         for r in (await repo.statuses(t.s, t.person.id, p.id, year)).values()
@@ -79,23 +106,60 @@ async def fill(t: Turn, state: State, args: str) -> State:
     return state
 
 
+def _open(t: Turn, program: ProgramSpec, stage: Stage, record: SubmissionRecord, late: bool) -> FormState:
+    spec = t.specs.forms[stage.form]
+    notice: list[Msg] = [_opening(t, program, stage)]
+    if late:
+        notice.append(Msg("form.late", {"closes": stage.window.closes.on(record.year)}))
+    if stage.confirmed_by == "coach" and t.person.coach_id is None:
+        notice.append(Msg("form.no_coach_warning"))
+    cursor = record.cursor
+    if record.status is Status.RETURNED:
+        notice.append(Msg("form.returned_notice", {"comment": record.review_comment or "-"}))
+        cursor = len(spec.fields)
+    elif record.answers:
+        notice.append(Msg("form.resumed"))
+    form = FormState(record.id, spec.id, record.spec_version, record.answers,
+                     min(cursor, len(spec.fields)), False, tuple(notice),
+                     program=program.id, stage=stage.id, year=record.year)
+    return show(t, form_engine.reconcile(form, spec))
+
+
+async def _resume(t: Turn, state: FormState) -> FormState:
+    """/isi with a form open: the same form, with its header, where it was."""
+    if not state.program:  # a draft kept before forms knew their stage
+        record = await repo.submission_for_update(t.s, state.submission_id)
+        if record is not None:
+            state = replace(state, program=record.program, stage=record.stage, year=record.year)
+    program = t.specs.programs.get(state.program)
+    header = [_opening(t, program, program.stage(state.stage))] \
+        if program is not None and state.stage in {s.id for s in program.stages} else []
+    current = form_engine.reconcile(state, t.specs.forms[state.form_id])
+    return show(t, replace(current, notice=(*header, *current.notice, Msg("form.resumed"))))
+
+
 async def submit(t: Turn, cmd: SubmitForm) -> None:
     record = await repo.submission_for_update(t.s, cmd.submission_id)
     if record is None or record.employee_id != t.person.id or \
             record.status in (Status.SUBMITTED, Status.CONFIRMED):
         t.say("error.stale_button")
         return
-    stage = t.stage_title(record.program, record.stage)
-    stage_spec = t.specs.programs[record.program].stage(record.stage)
+    program = t.specs.programs.get(record.program)
+    if program is None or record.stage not in {s.id for s in program.stages}:
+        t.say("form.program_inactive")
+        return
+    stage = Msg(program.stage(record.stage).title)
+    stage_spec = program.stage(record.stage)
+    late = t.today > stage_spec.window.closes.on(record.year)
     if stage_spec.confirmed_by is None:
         # Nobody confirms this stage: sending it completes it.
         jp = jp_earned(stage_spec, cmd.answers)
-        await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now)
+        await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late)
         await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
         t.say("form.submitted_done", stage=stage, jp=jp)
         return
     coach = await repo.person_by_id(t.s, t.person.coach_id) if t.person.coach_id else None
-    await repo.submit(t.s, record.id, dict(cmd.answers), coach.id if coach else None, t.now)
+    await repo.submit(t.s, record.id, dict(cmd.answers), coach.id if coach else None, t.now, late)
     if coach is None:
         t.say("form.submitted_no_coach", stage=stage)
         return
@@ -103,7 +167,6 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
         t.say("form.submitted_coach_not_joined", stage=stage, coach=coach.nama)
     else:
         t.say("form.submitted", stage=stage, coach=coach.nama)
-    submitted = replace(record, answers=dict(cmd.answers), status=Status.SUBMITTED, coach_id=coach.id)
+    submitted = replace(record, answers=dict(cmd.answers), status=Status.SUBMITTED, coach_id=coach.id,
+                        late=late)
     t.notify(coach, review_message(t, submitted, t.person))
-
-
