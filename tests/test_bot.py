@@ -69,7 +69,7 @@ async def test_start_with_invite_code_links_and_greets(db: Database, clock: Cloc
     assert any(isinstance(c, SetMyCommands) and c.scope and c.scope.type == "chat" for c in h.session.calls)
     # the same code again, from another account
     out = await h.say(901, f"/start {code}")
-    assert "sudah dipakai" in texts(out)
+    assert "sudah digunakan" in texts(out)
     assert isinstance(out[0].reply_markup, ReplyKeyboardMarkup)  # offers the contact button
 
 
@@ -295,7 +295,7 @@ async def test_roles_may_only_use_their_commands(db: Database, clock: Clock) -> 
 async def test_belum_isi_scopes(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
     pic = texts(await h.say(tg["sari"], "/belum_isi"))
-    assert "Evaluasi 2026" in pic and "5 dari 5 pegawai" in pic  # stage of today's window
+    assert "tahap Evaluasi tahun 2026" in pic and "5 dari 5 pegawai" in pic  # stage of today's window
     assert "Fajar" not in pic and "Bagian Umum" in pic
     koor = texts(await h.say(tg["koor"], "/belum_isi rencana"))
     assert "8 dari 8 pegawai" in koor and "🏢 Bagian Keuangan" in koor and "🏢 Bagian Umum" in koor
@@ -305,7 +305,7 @@ async def test_belum_isi_scopes(db: Database, clock: Clock) -> None:
     assert "tidak dikenal" in texts(out) and "rencana" in texts(out)
     # a stage button under the list switches stage
     out = await h.press(tg["sari"], h.button(tg["sari"], "Rencana Pengembangan"))
-    assert "Rencana Pengembangan 2026" in texts(out)
+    assert "tahap Rencana Pengembangan tahun 2026" in texts(out)
 
 
 async def test_belum_isi_paginates_long_lists(db: Database, clock: Clock) -> None:

@@ -13,7 +13,7 @@ from flows.spec import ProgramSpec
 from storage import repo
 
 PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
-ROW_OVERHEAD = 45  # numbering, separators and the longest status label of a row
+ROW_OVERHEAD = 75  # numbering, separators and the longest status label of a row
 UNIT_OVERHEAD = 6  # the unit header's icon and line break
 
 
@@ -101,6 +101,16 @@ def _page_lines(rows: list[repo.PendingRow], first: int, grouped: bool) -> list[
             lines.append(Msg("monitor.unit", {"unit": unit}))
         lines.append(Msg("monitor.row", {
             "n": n, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
-            "status": Msg(f"monitor.status_{row.status.value}"),
+            "status": _status(row),
         }))
     return lines
+
+
+def _status(row: repo.PendingRow) -> Msg:
+    status = Msg(f"monitor.status_{row.status.value}")
+    if row.late:
+        status = Msg("monitor.late", {"status": status})
+    if not row.has_coach:
+        # Something the PIC can act on: nobody will confirm until a coach is recorded.
+        status = Msg("monitor.status_no_coach", {"status": status})
+    return status
