@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -81,3 +82,23 @@ def earns_when(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: s
         return {}
     stage = next((s for s in program.stages if s.id == stage_id), None)
     return dict(stage.jp.when_answer) if stage and stage.jp else {}
+
+
+def plain(text: str) -> str:
+    """A name as compared with what was typed: no case, accents, spaces, hyphens."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]]) -> Stage | None:
+    """The stage someone named: by id, alias, or its title in any language
+    (`titles` maps stage id to its rendered titles); a unique prefix will do."""
+    wanted = plain(typed)
+    if not wanted:
+        return None
+    names = {s.id: {plain(n) for n in (s.id, *s.aliases, *titles.get(s.id, ()))} for s in program.stages}
+    exact = [sid for sid, ns in names.items() if wanted in ns]
+    if len(exact) == 1:
+        return program.stage(exact[0])
+    prefix = [sid for sid, ns in names.items() if any(n.startswith(wanted) for n in ns)]
+    return program.stage(prefix[0]) if len(prefix) == 1 else None

@@ -7,6 +7,7 @@ closest valid spelling.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 from datetime import date
 from pathlib import Path
@@ -108,13 +109,29 @@ class MonthDay(_Strict):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
 
+    @model_validator(mode="after")
+    def _real_day(self) -> MonthDay:
+        try:
+            date(2024, self.month, self.day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            raise ValueError(f"{self.month:02d}-{self.day:02d} is not a day of the year") from None
+        return self
+
     def on(self, year: int) -> date:
+        if (self.month, self.day) == (2, 29) and not calendar.isleap(year):
+            return date(year, 2, 28)
         return date(year, self.month, self.day)
 
 
 class Window(_Strict):
     opens: MonthDay
     closes: MonthDay
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Window:
+        if (self.closes.month, self.closes.day) < (self.opens.month, self.opens.day):
+            raise ValueError("the window closes before it opens")
+        return self
 
     @field_validator("opens", "closes", mode="before")
     @classmethod
@@ -137,6 +154,9 @@ class JpRule(_Strict):
 class Stage(_Strict):
     id: str
     title: str
+    # Other names people use for the stage (e.g. the seed's monitoring sheet:
+    # Perencanaan, Checkpoint 1); matched like the title when typed.
+    aliases: tuple[str, ...] = ()
     form: str
     window: Window
     filled_by: Role = "coachee"

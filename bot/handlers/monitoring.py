@@ -3,12 +3,13 @@ only, never answers; the scope is checked here, on the server."""
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from bot.turn import Turn
 from flows.access import monitoring_scope
 from flows.callbacks import NotFilledPage, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply
-from flows.program import current_stage
+from flows.program import current_stage, find_stage
 from flows.spec import ProgramSpec
 from storage import repo
 
@@ -33,12 +34,15 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
         t.say("monitor.not_allowed")
         return
     program = next(iter(t.specs.programs.values()))
-    stage_ids = [s.id for s in program.stages]
     if stage_arg:
-        if stage_arg not in stage_ids:
-            t.say("monitor.unknown_stage", stage=stage_arg, stages=", ".join(stage_ids))
+        titles = {s.id: [t.app.catalogs.render(Msg(s.title), lang) for lang in LANGUAGES]
+                  for s in program.stages}
+        found = find_stage(program, stage_arg, titles)
+        if found is None:
+            t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),),
+                          _stage_buttons(program, "")))
             return
-        stage = program.stage(stage_arg)
+        stage = found
     else:
         stage = current_stage(program, t.today) or program.stages[0]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year)
