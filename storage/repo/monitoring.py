@@ -1,0 +1,75 @@
+"""Status and counts for PICs, koordinator and pembina; never answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.access import Scope
+from flows.program import Status
+from storage.models import Employee, Submission, Unit
+from storage.repo._base import (
+    _coach_today,
+    _exec,
+    _UnitKerja,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    nip: str
+    nama: str
+    jabatan: str
+    unit_name: str
+    status: Status
+    late: bool = False
+    has_coach: bool = True
+
+
+# --- monitoring -------------------------------------------------------------------
+
+
+def _scope_filter(scope: Scope) -> Any:
+    if scope.kind == "unit_kerja":
+        return Employee.unit_id == scope.unit_id
+    if scope.kind == "unit_utama":
+        return _UnitKerja.parent_id == scope.unit_id
+    return True
+
+
+async def not_completed(
+    session: AsyncSession, scope: Scope, program: str, stage: str, year: int
+) -> tuple[list[PendingRow], int]:
+    """Employees in scope who have not completed a stage, with how far they
+    got, and the number of employees in scope. Status only, never answers."""
+    query = (
+        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, Submission.status,
+               Submission.late, _coach_today)
+        .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .outerjoin(Submission, and_(
+            Submission.employee_id == Employee.id, Submission.program == program,
+            Submission.stage == stage, Submission.year == year,
+        ))
+        .where(_scope_filter(scope))
+        .where((Submission.status.is_(None)) | (Submission.status != Status.CONFIRMED.value))
+        .order_by(_UnitKerja.name, Employee.nama, Employee.nip)
+    )
+    rows = [
+        PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED,
+                   bool(late), coach is not None)
+        for nip, nama, jabatan, unit, status, late, coach in (await _exec(session, query)).all()
+    ]
+    total = (await _exec(session,
+        select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .where(_scope_filter(scope))
+    )).scalar_one()
+    return rows, int(total)
+
+
+async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    rows = (await _exec(session, select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()
+    return {i: n for i, n in rows}

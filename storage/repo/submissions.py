@@ -1,0 +1,133 @@
+"""Forms: drafts, sending, decisions, and what waits for whom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.program import Status
+from storage.models import Employee, Submission
+from storage.repo._base import (
+    Person,
+    SubmissionRecord,
+    _coach_today,
+    _exec,
+    _person,
+    _person_query,
+    _record,
+)
+
+# --- submissions --------------------------------------------------------------------
+
+
+_SUBMISSIONS = Submission.__table__
+_STATUSES = select(_SUBMISSIONS).where(
+    _SUBMISSIONS.c.employee_id == bindparam("e"), _SUBMISSIONS.c.program == bindparam("p"),
+    _SUBMISSIONS.c.year == bindparam("y"),
+)
+
+
+async def submission_for_update(session: AsyncSession, submission_id: int) -> SubmissionRecord | None:
+    query = select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == submission_id).with_for_update()
+    row = (await _exec(session, query)).first()
+    return _record(row) if row else None
+
+
+async def create_draft(
+    session: AsyncSession, employee_id: int, program: str, stage: str, year: int,
+    form_id: str, spec_version: int, now: datetime,
+) -> SubmissionRecord:
+    values: dict[str, Any] = dict(
+        employee_id=employee_id, program=program, stage=stage, year=year, form_id=form_id,
+        spec_version=spec_version, answers={}, cursor=0, status=Status.NOT_STARTED.value, jp=0,
+        coach_id=None, review_comment=None, submitted_at=None, decided_at=None, late=False,
+        created_at=now, updated_at=now,
+    )
+    conn = await session.connection()
+    result = await conn.execute(insert(Submission).values(**values))
+    (new_id,) = result.inserted_primary_key or (None,)
+    return _record(SimpleNamespace(id=new_id, **values))
+
+
+async def save_draft(
+    session: AsyncSession, submission_id: int, answers: dict[str, str], cursor: int,
+    spec_version: int, now: datetime,
+) -> None:
+    """Keep a draft; a form becomes a draft with its first answer (one that
+    was only opened stays not started, and so it is not shown as a draft)."""
+    started = {Status.NOT_STARTED.value: Status.DRAFT.value} if answers else {}
+    status = case(started, value=Submission.status, else_=Submission.status) if started \
+        else Submission.status
+    await _exec(session,
+        update(Submission).where(Submission.id == submission_id)
+        .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now,
+                status=status)
+    )
+
+
+async def submit(
+    session: AsyncSession, submission_id: int, answers: dict[str, str], coach_id: int | None,
+    now: datetime, late: bool = False,
+) -> None:
+    await _exec(session,
+        update(Submission).where(Submission.id == submission_id).values(
+            answers=answers, status=Status.SUBMITTED.value, coach_id=coach_id,
+            submitted_at=now, updated_at=now, late=late,
+        )
+    )
+
+
+async def decide(
+    session: AsyncSession, submission_id: int, status: Status, now: datetime,
+    jp: int = 0, comment: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": status.value, "decided_at": now, "updated_at": now, "jp": jp}
+    if status is Status.RETURNED:
+        values["review_comment"] = comment
+    await _exec(session, update(Submission).where(Submission.id == submission_id).values(**values))
+
+
+async def statuses(
+    session: AsyncSession, employee_id: int, program: str, year: int
+) -> dict[str, SubmissionRecord]:
+    conn = await session.connection()
+    rows = await conn.execute(_STATUSES, {"e": employee_id, "p": program, "y": year})
+    return {r.stage: _record(r) for r in rows}
+
+
+async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
+    total = (await _exec(session, select(func.coalesce(func.sum(Submission.jp), 0)).where(
+        Submission.employee_id == employee_id, Submission.year == year,
+        Submission.status == Status.CONFIRMED.value,
+    ))).scalar_one()
+    return int(total)
+
+
+async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
+    """Forms waiting for this coach, oldest first. The coach is whoever the
+    roster names today, so a form sent before a coach was recorded (or
+    before a change of coach) reaches the right person."""
+    rows = (await _exec(session, select(_SUBMISSIONS).join(
+        Employee, Employee.id == _SUBMISSIONS.c.employee_id
+    ).where(
+        _coach_today == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
+    ).order_by(_SUBMISSIONS.c.submitted_at))).all()
+    if not rows:
+        return []
+    people = {p.id: p for p in map(_person, await _exec(session, _person_query().where(
+        Employee.id.in_({r.employee_id for r in rows})
+    )))}
+    return [(_record(r), people[r.employee_id]) for r in rows if r.employee_id in people]
+
+
+
+async def returned_forms(session: AsyncSession, employee_id: int) -> list[SubmissionRecord]:
+    """Forms sent back to this person for changes, of any year, oldest first."""
+    rows = (await _exec(session, select(_SUBMISSIONS).where(
+        _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.status == Status.RETURNED.value,
+    ).order_by(_SUBMISSIONS.c.year, _SUBMISSIONS.c.decided_at))).all()
+    return [_record(r) for r in rows]
