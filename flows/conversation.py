@@ -27,7 +27,7 @@ from flows.events import (
 )
 from flows.form_engine import FormState, Frame, Step
 from flows.messages import Button, Msg, Reply
-from flows.program import earns_when
+from flows.program import jp_rule
 from flows.spec import FormSpec, ProgramSpec
 from flows.validators import LONG_TEXT_MAX, Invalid, parse_text_answer
 
@@ -63,7 +63,7 @@ class Context:
 
     def frame(self, form: FormState, now: datetime) -> Frame:
         return Frame(self.forms[form.form_id], self.today(now), self.words,
-                     earns_when(self.programs, form.program, form.stage))
+                     jp_rule(self.programs, form.program, form.stage))
 
 
 def state_to_json(state: State) -> dict[str, Any] | None:

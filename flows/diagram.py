@@ -13,7 +13,7 @@ def program_diagram(program: ProgramSpec, specs: SpecSet) -> str:
         w = stage.window
         jp = ""
         if stage.jp:
-            cond = ", ".join(f"{k}={v}" for k, v in stage.jp.when_answer.items())
+            cond = ", ".join(f"{k}={v}" for k, v in stage.jp.when.items())
             jp = f"<br/>{stage.jp.amount} JP" + (f" if {cond}" if cond else "")
         lines.append(
             f'  {stage.id}["{stage.id}<br/>{w.opens.month:02d}-{w.opens.day:02d} … '

@@ -25,6 +25,7 @@ from flows.events import (
     SaveDraft,
     SubmitForm,
 )
+from flows.jp import JpRule
 from flows.messages import Button, Msg, Reply
 from flows.spec import Field_, FormSpec
 from flows.validators import BUILTIN_OPTIONS, Invalid, limit_for, parse_text_answer
@@ -120,9 +121,9 @@ class Frame:
     # The reader's words for a message key: typed answers to a choice are
     # matched against the option labels the person sees.
     words: Callable[[str], str] = str
-    # Answers the activity's JP rule requires (e.g. status: selesai); an
-    # answer that departs from one is pointed out before the form is sent.
-    earns_when: Mapping[str, str] = field(default_factory=dict)
+    # The activity's JP rule: an answer that forfeits the JP (Status "Belum
+    # Selesai") is pointed out when given and again before the form is sent.
+    jp: JpRule | None = None
 
 
 def show(state: FormState, frame: Frame) -> Step:
@@ -183,15 +184,23 @@ def _answered(state: FormState, frame: Frame, f: Field_, value: str) -> Step:
         asking = replace(state, pending=value, notice=())
         return Step(asking, (_prompt(asking, frame),))
     answers = {**state.answers, f.name: value}
-    notice = _no_jp_notice(frame, f, value)
+    notice = tuple(no_jp_lines(frame.jp, frame.spec, {f.name: value}))
     return _move(state, frame, answers, _next_cursor(state, frame.spec), notice)
 
 
-def _no_jp_notice(frame: Frame, f: Field_, value: str) -> tuple[Msg, ...]:
-    wanted = frame.earns_when.get(f.name)
-    if wanted is None or wanted == value:
-        return ()
-    return (Msg("form.no_jp", {"label": Msg(f.label), "value": display_value(f, value)}),)
+def no_jp_lines(rule: JpRule | None, spec: FormSpec, answers: Mapping[str, str]) -> list[Msg]:
+    """Why these answers earn no JP under the rule: one line per condition
+    an answer departs from (unanswered ones are not judged yet)."""
+    lines: list[Msg] = []
+    for name, wanted in (rule.when.items() if rule else ()):
+        given = answers.get(name)
+        if given is None or given == wanted:
+            continue
+        f = spec.field(name)
+        params = {"label": Msg(f.label), "value": display_value(f, given), "field": Msg(f.label),
+                  "expected": display_value(f, wanted), "given": display_value(f, given)}
+        lines.append(Msg(rule.unmet_reason if rule and rule.unmet_reason else "form.no_jp", params))
+    return lines
 
 
 def _next_cursor(state: FormState, spec: FormSpec) -> int:
@@ -282,7 +291,7 @@ def _data(state: FormState, action: str) -> str:
 def _prompt(state: FormState, frame: Frame) -> Reply:
     spec, today = frame.spec, frame.today
     if state.cursor >= len(spec.fields):
-        return summary(state, spec, with_buttons=True, earns_when=frame.earns_when)
+        return summary(state, spec, with_buttons=True, jp=frame.jp)
     fields = spec.fields
     f = fields[state.cursor]
     if state.pending is not None:
@@ -350,8 +359,7 @@ def display_value(f: Field_, value: str | None) -> Any:
     return value
 
 
-def summary(state: FormState, spec: FormSpec, with_buttons: bool,
-            earns_when: Mapping[str, str] | None = None) -> Reply:
+def summary(state: FormState, spec: FormSpec, with_buttons: bool, jp: JpRule | None = None) -> Reply:
     """All answers, one line per field; the same text the coach receives."""
     lines = [*state.notice, Msg("form.summary_title", {"title": Msg(spec.title)})]
     current_section = None
@@ -366,11 +374,7 @@ def summary(state: FormState, spec: FormSpec, with_buttons: bool,
         }))
     if any(f.extension for f in spec.fields):
         lines.append(Msg("form.summary_footnote"))
-    for name, wanted in (earns_when or {}).items():
-        given = state.answers.get(name)
-        if given is not None and given != wanted:
-            f = spec.field(name)
-            lines.append(Msg("form.no_jp", {"label": Msg(f.label), "value": display_value(f, given)}))
+    lines.extend(no_jp_lines(jp, spec, state.answers))
     if not with_buttons:
         return Reply(tuple(lines))
     lines.append(Msg("form.summary_help"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from flows.jp import Claim, JpRule, credit
 from flows.spec import ProgramSpec, Stage
 
 # The yearly competency-development right of every ASN (seed L:22).
@@ -64,24 +65,19 @@ def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date)
     return None
 
 
-def jp_earned(stage: Stage, answers: Mapping[str, str]) -> int:
-    """JP credited when the coach confirms this stage's form."""
-    rule = stage.jp
-    if rule is None:
+def jp_earned(stage: Stage, answers: Mapping[str, str], day: date) -> int:
+    """JP credited when this stage's form is completed (one per stage a year)."""
+    if stage.jp is None:
         return 0
-    if all(answers.get(k) == v for k, v in rule.when_answer.items()):
-        return rule.amount
-    return 0
+    line = credit(stage.jp, Claim("", stage.id, day, answers), ())
+    return int(line.credited)
 
 
-def earns_when(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: str) -> Mapping[str, str]:
-    """The answers a stage's JP rule requires; empty when it has none (or the
-    program or stage is unknown)."""
+def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: str) -> JpRule | None:
+    """A stage's JP rule; None when it has none (or the program or stage is unknown)."""
     program = programs.get(program_id)
-    if program is None:
-        return {}
-    stage = next((s for s in program.stages if s.id == stage_id), None)
-    return dict(stage.jp.when_answer) if stage and stage.jp else {}
+    stage = next((s for s in program.stages if s.id == stage_id), None) if program else None
+    return stage.jp if stage else None
 
 
 def plain(text: str) -> str:

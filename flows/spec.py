@@ -16,7 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from flows.validators import FIELD_TYPES
+from flows.jp import JpRule
+from flows.validators import BUILTIN_OPTIONS, FIELD_TYPES
 
 GrowStage = Literal["G", "R", "O", "W"]
 Role = Literal["coachee", "coach"]
@@ -145,12 +146,6 @@ class Window(_Strict):
         return v
 
 
-class JpRule(_Strict):
-    amount: int = Field(ge=0)
-    # The credit is earned only when every named answer has the given value.
-    when_answer: dict[str, str] = Field(default_factory=dict)
-
-
 class Stage(_Strict):
     id: str
     title: str
@@ -211,6 +206,7 @@ class SpecSet(BaseModel):
         for prog in self.programs.values():
             keys.add(prog.title)
             keys.update(s.title for s in prog.stages)
+            keys.update(k for s in prog.stages if s.jp for k in s.jp.message_keys())
         return keys
 
 
@@ -311,12 +307,17 @@ def build_spec_set(specs: list[tuple[str, FormSpec | ProgramSpec]]) -> SpecSet:
 
 def _check_jp(loc: str, rule: JpRule, form: FormSpec) -> None:
     names = [f.name for f in form.fields]
-    for name, value in rule.when_answer.items():
+    for name in rule.fields_used():
         if name not in names:
-            raise SpecError(f"{loc}.jp.when_answer: unknown field {name!r}{_did_you_mean(name, names)}")
-        values = [o.value for o in form.field(name).options]
+            raise SpecError(f"{loc}.jp: unknown field {name!r}{_did_you_mean(name, names)}")
+    for name, value in rule.conditions():
+        values = [v for v, _ in _options(form.field(name))]
         if values and value not in values:
-            raise SpecError(f"{loc}.jp.when_answer.{name}: {value!r} is not one of {values}")
+            raise SpecError(f"{loc}.jp: {name}: {value!r} is not one of {values}")
+
+
+def _options(f: Field_) -> tuple[tuple[str, str], ...]:
+    return tuple((o.value, o.label) for o in f.options) or BUILTIN_OPTIONS.get(f.type, ())
 
 
 BUNDLED = Path(__file__).parent

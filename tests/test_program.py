@@ -42,9 +42,9 @@ def test_due_stage_is_earliest_open_not_completed() -> None:
 
 def test_jp_only_for_completed_dialog() -> None:
     stage = TETAP.stage("rencana")
-    assert jp_earned(stage, {"status": "selesai"}) == 2
-    assert jp_earned(stage, {"status": "belum_selesai"}) == 0
-    assert jp_earned(stage, {}) == 0
+    assert jp_earned(stage, {"status": "selesai"}, date(2026, 3, 1)) == 2
+    assert jp_earned(stage, {"status": "belum_selesai"}, date(2026, 3, 1)) == 0
+    assert jp_earned(stage, {}, date(2026, 3, 1)) == 0
 
 
 def test_stages_filled_by_the_coach_are_not_offered_to_the_coachee() -> None:

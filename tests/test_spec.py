@@ -79,8 +79,9 @@ stages:
 
 @pytest.mark.parametrize("form_id, jp, problem", [
     ("g", "{amount: 2}", "stages[0].form: unknown form 'g'"),
-    ("f", "{amount: 2, when_answer: {b: ok}}", "stages[0].jp.when_answer: unknown field 'b'"),
-    ("f", "{amount: 2, when_answer: {a: nope}}", "stages[0].jp.when_answer.a: 'nope' is not one of"),
+    ("f", "{amount: 2, when: {b: ok}}", "stages[0].jp: unknown field 'b'"),
+    ("f", "{amount: 2, when: {a: nope}}", "stages[0].jp: a: 'nope' is not one of"),
+    ("f", "{amount: 2, when_answer: {a: ok}}", "stages[0].jp.when_answer: unknown key"),
 ])
 def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> None:
     _write(tmp_path, PROGRAM.replace("FORMID", form_id).replace("JP", jp))
@@ -93,6 +94,17 @@ def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> No
 def test_bad_window(tmp_path: Path) -> None:
     _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null").replace('"03-31"', '"March"'))
     with pytest.raises(SpecError, match=r"window\.closes: .*expected MM-DD"):
+        load_specs(tmp_path)
+
+
+@pytest.mark.parametrize("opens, closes, problem", [
+    ("02-30", "03-31", "02-30 is not a day of the year"),
+    ("04-01", "03-31", "closes before it opens"),
+])
+def test_impossible_windows_are_refused(tmp_path: Path, opens: str, closes: str, problem: str) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null")
+           .replace('"01-01"', f'"{opens}"').replace('"03-31"', f'"{closes}"'))
+    with pytest.raises(SpecError, match=problem):
         load_specs(tmp_path)
 
 

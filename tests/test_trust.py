@@ -59,15 +59,15 @@ def test_typed_choice_matches_labels_in_the_readers_language() -> None:
 
 def test_belum_selesai_is_pointed_out_when_picked_and_in_the_summary() -> None:
     state, keys = _step(_at("status"), TextReceived("belum selesai"))
-    assert "form.no_jp" in keys
+    assert "jp.dialog_not_finished" in keys
     assert isinstance(state, FormState)
     spec = SPECS.forms[state.form_id]
     at_summary = FormState(9, spec.id, spec.version, answers=state.answers, cursor=len(spec.fields),
                            program="kemenkes_tetap", stage="evaluasi", year=2026)
     _, keys = _step(at_summary, TextReceived("x"))
-    assert "form.summary_title" in keys and "form.no_jp" in keys
+    assert "form.summary_title" in keys and "jp.dialog_not_finished" in keys
     _, keys = _step(_at("status"), TextReceived("selesai"))
-    assert "form.no_jp" not in keys
+    assert "jp.dialog_not_finished" not in keys
 
 
 def test_footnote_only_where_a_field_is_marked() -> None:

@@ -61,20 +61,9 @@ def _stage_flags(t: Turn, w: StageWindow, record: SubmissionRecord | None, curre
         flags.append(Msg("status.flag_late", {"closes": w.closes}))
     if not done and w.contains(t.today):
         flags.append(Msg("status.flag_current", {"days": (w.closes - t.today).days}))
-    if record is not None and current is Status.CONFIRMED and w.stage.jp and record.jp == 0:
-        flags.extend(_no_jp_lines(t, w.stage, record.form_id, record.answers))
+    if record is not None and current is Status.CONFIRMED and record.form_id in t.specs.forms:
+        flags.extend(form_engine.no_jp_lines(w.stage.jp, t.specs.forms[record.form_id], record.answers))
     return flags
-
-
-def _no_jp_lines(t: Turn, stage: Stage, form_id: str, answers: dict[str, str]) -> list[Msg]:
-    if stage.jp is None or form_id not in t.specs.forms:
-        return []
-    spec = t.specs.forms[form_id]
-    return [
-        Msg("form.no_jp", {"label": Msg(spec.field(name).label),
-                           "value": form_engine.display_value(spec.field(name), answers.get(name))})
-        for name, wanted in stage.jp.when_answer.items() if answers.get(name) != wanted
-    ]
 
 
 async def fill(t: Turn, state: State, args: str) -> State:
@@ -153,7 +142,7 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
     late = t.today > stage_spec.window.closes.on(record.year)
     if stage_spec.confirmed_by is None:
         # Nobody confirms this stage: sending it completes it.
-        jp = jp_earned(stage_spec, cmd.answers)
+        jp = jp_earned(stage_spec, cmd.answers, t.today)
         await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late)
         await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
         t.say("form.submitted_done", stage=stage, jp=jp)

@@ -12,7 +12,7 @@ from flows.conversation import ReviewCommentState, State
 from flows.events import ReturnForm
 from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR, Status, earns_when, jp_earned
+from flows.program import JP_RIGHT_PER_YEAR, Status, jp_earned, jp_rule
 from storage import repo
 from storage.repo import Person, SubmissionRecord
 
@@ -21,7 +21,7 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
     spec = t.specs.forms[record.form_id]
     form = FormState(record.id, spec.id, record.spec_version, record.answers, len(spec.fields))
     body = form_engine.summary(form, spec, with_buttons=False,
-                               earns_when=earns_when(t.specs.programs, record.program, record.stage))
+                               jp=jp_rule(t.specs.programs, record.program, record.stage))
     head = [Msg("review.notification", {
         "name": coachee.nama, "nip": coachee.nip, "stage": t.stage_title(record.program, record.stage),
     })]
@@ -116,25 +116,15 @@ async def _confirm(t: Turn, record: SubmissionRecord, coachee: Person) -> None:
         t.say("review.program_inactive")
         return
     stage_spec = program.stage(record.stage)
-    jp = jp_earned(stage_spec, record.answers)
+    jp = jp_earned(stage_spec, record.answers, t.today)
     await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
     stage = Msg(stage_spec.title)
-    no_jp = _unmet(t, record) if stage_spec.jp and jp == 0 else []
+    no_jp = form_engine.no_jp_lines(stage_spec.jp, t.specs.forms[record.form_id], record.answers)
     t.reply(Reply((Msg("review.confirmed", {"name": coachee.nama, "stage": stage, "jp": jp}), *no_jp)))
     total = await repo.jp_total(t.s, coachee.id, record.year)
     t.notify(coachee, Reply((Msg("review.confirmed_coachee", {
         "stage": stage, "coach": t.person.nama, "jp": jp, "total": total, "target": JP_RIGHT_PER_YEAR,
     }), *no_jp)))
-
-
-def _unmet(t: Turn, record: SubmissionRecord) -> list[Msg]:
-    spec = t.specs.forms.get(record.form_id)
-    if spec is None:
-        return []
-    wanted = earns_when(t.specs.programs, record.program, record.stage)
-    return [Msg("form.no_jp", {"label": Msg(spec.field(k).label),
-                               "value": form_engine.display_value(spec.field(k), record.answers.get(k))})
-            for k, v in wanted.items() if record.answers.get(k) != v]
 
 
 async def return_form(t: Turn, state: State, cmd: ReturnForm) -> State:
