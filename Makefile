@@ -17,12 +17,13 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
+# exec: no shell outlives bina, so after its clean exit on Ctrl-C make reports no "Interrupt".
 run: install
 	@if [ -n "$$BOT_TOKEN" ] || grep -qs '^BOT_TOKEN=.' .env; then \
-		$(BIN)/bina run; \
+		exec $(BIN)/bina run; \
 	else \
 		echo "BOT_TOKEN is not set: starting the offline demo (bina demo)."; \
-		$(BIN)/bina demo; \
+		exec $(BIN)/bina demo; \
 	fi
 
 # Tests start their own PostgreSQL server; this makes sure its binaries exist.

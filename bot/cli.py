@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from bot.console import run_demo
 
-            return run_demo(args.db)
+            return run_demo(args.db, settings.locale)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")

@@ -3,11 +3,21 @@
 Replies are rendered as text with numbered buttons; `#N` presses one.
 Messages the bot sends to other people (the coach's notification, say) are
 shown too, and their buttons wait for you when you switch to that persona.
+A line that starts with ':' and a letter is a console command (`:help`
+lists them), never an answer. The demo's own texts are in the language of
+the persona at the keyboard: BINA_LOCALE at first, then whatever the app
+last spoke to them (after /bahasa, say).
+
+Input is read in the main thread, so Ctrl-C ends the demo as `:quit` and
+Ctrl-D do. On a terminal, GNU readline gives line editing and history, and
+its bracketed-paste mode makes a paste of several lines one answer. From a
+pipe or a file every line is an input of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -15,58 +25,31 @@ from typing import TextIO
 
 from bot.app import utc_now
 from bot.core import Bina
+from bot.demo_seed import FIRST_PERSONA, NAMES, ROLES, TELEGRAM_ID_BASE, seed
 from bot.i18n import Catalogs
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
-from flows.roster import parse_rows
+from flows.messages import Msg
 from flows.spec import load_specs
-from storage import repo
 from storage.db import Database, upgrade
 
 DEMO_URL = "sqlite+aiosqlite:///bina-demo.db"
+CONSOLE_COMMAND = re.compile(r":([A-Za-z]+)\s*(.*)", re.DOTALL)
+QUIT = ("quit", "q", "exit")
 
-# nip, nama, jabatan, pangkat, level, unit_utama, unit_kerja, atasan, telepon, email, peran, zona
-DEMO_ROSTER = [
-    ("198001012005011001", "Budi Santoso", "Kepala Bagian Umum", "Pembina (IV/a)", "madya",
-     "Sekretariat Jenderal", "Bagian Umum", "", "081200000001", "budi@example.go.id", "", "WIB"),
-    ("198502022010012002", "Sari Wulandari", "Analis SDM Aparatur", "Penata (III/c)", "pertama",
-     "Sekretariat Jenderal", "Bagian Umum", "198001012005011001", "081200000002",
-     "sari@example.go.id", "pic", "WIB"),
-    ("199003032015031003", "Ani Lestari", "Pranata Komputer", "Penata Muda (III/a)", "pertama",
-     "Sekretariat Jenderal", "Bagian Umum", "198001012005011001", "081200000003",
-     "ani@example.go.id", "", "WIB"),
-    ("199104042016041004", "Dedi Kurniawan", "Arsiparis", "Penata Muda Tk. I (III/b)", "pertama",
-     "Sekretariat Jenderal", "Bagian Umum", "198001012005011001", "081200000004",
-     "dedi@example.go.id", "", "WIB"),
-    ("199205052017052005", "Eka Putri", "Perencana", "Penata Muda (III/a)", "pertama",
-     "Sekretariat Jenderal", "Bagian Umum", "198001012005011001", "081200000005",
-     "eka@example.go.id", "", "WIB"),
-]
-ROLES = ["coach", "PIC", "coachee", "coachee", "coachee"]
-TELEGRAM_ID_BASE = 1000
+# Reads one input given the prompt; EOFError at the end of input.
+Reader = Callable[[str], str]
 
 
-async def seed(db: Database, now: datetime) -> None:
-    """Create the demo unit once; its people are linked to fake accounts."""
-    async with db.transaction() as s:
-        if await repo.existing_nips(s):
-            return
-        rows, errors = parse_rows(enumerate(DEMO_ROSTER, 2), allow_short_nip=False)
-        assert not errors, errors
-        await repo.upsert_roster(s, rows, now)
-        for i, row in enumerate(DEMO_ROSTER, 1):
-            person = next(p for p in await repo.people_by_phone(s, "62" + row[8][1:]))
-            await repo.link_telegram(s, person.id, TELEGRAM_ID_BASE + i, "id", now)
-
-
-def parse_input(line: str, buttons: list[str]) -> Event | str | None:
-    """An event, or an error text for the user, or None for nothing."""
-    text = line.rstrip("\n")
+def parse_input(text: str, buttons: list[str]) -> Event | Msg | None:
+    """An event for the app, a console message to show, or None for nothing."""
+    if not text.strip():
+        return None  # Telegram sends no empty messages either
     if text.startswith("#") and text[1:].isdigit():
         n = int(text[1:])
         if not 1 <= n <= len(buttons):
-            return f"(no button #{n})"
+            return Msg("demo.no_button", {"n": n})
         data = buttons[n - 1]
         return ContactShared("", None) if data == "contact" else ChoicePicked(data)
     if text.startswith("/"):
@@ -76,23 +59,36 @@ def parse_input(line: str, buttons: list[str]) -> Event | str | None:
 
 
 class Console:
-    def __init__(self, bina: Bina, catalogs: Catalogs, names: dict[int, str],
-                 out: TextIO = sys.stdout) -> None:
+    def __init__(self, bina: Bina, catalogs: Catalogs, out: TextIO = sys.stdout,
+                 locale: str = "id") -> None:
         self.bina = bina
         self.catalogs = catalogs
-        self.names = names
         self.out = out
-        self.persona = TELEGRAM_ID_BASE + 3
+        self.default_lang = catalogs.lang(locale)
+        self.persona = FIRST_PERSONA
         self.buttons: dict[int, list[str]] = {}
+        self.langs: dict[int, str] = {}  # the language of the last message to each persona
+
+    @property
+    def lang(self) -> str:
+        return self.langs.get(self.persona, self.default_lang)
+
+    @property
+    def prompt(self) -> str:
+        return f"{NAMES[self.persona]}> "
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out)
 
+    def tell(self, msg: Msg) -> None:
+        self.print(self.catalogs.render(msg, self.lang))
+
     def show(self, msg: Outgoing) -> None:
-        text = reply_text(self.catalogs, msg.reply, msg.lang)
+        self.langs[msg.chat_id] = msg.lang
         if msg.chat_id != self.persona:
-            self.print(f"\n📨 [to {self.names.get(msg.chat_id, msg.chat_id)}]")
-        self.print("\n" + text)
+            self.print()
+            self.tell(Msg("demo.to", {"name": NAMES.get(msg.chat_id, str(msg.chat_id))}))
+        self.print("\n" + reply_text(self.catalogs, msg.reply, msg.lang))
         labels: list[str] = []
         data: list[str] = []
         for row in msg.reply.buttons:
@@ -107,70 +103,115 @@ class Console:
             self.buttons[msg.chat_id] = data
 
     def banner(self) -> None:
-        self.print("Bina demo — offline chat on a demo unit (Bagian Umum).")
-        self.print("Type as you would in Telegram: /isi, /status, /tinjau, /belum_isi, /bantuan, /bahasa.")
-        self.print("#N presses button N · :as N switches persona · :who lists personas · :quit ends")
+        self.tell(Msg("demo.title"))
+        self.tell(Msg("demo.telegram_commands"))
+        self.help()
         self.who()
+
+    def help(self) -> None:
+        self.tell(Msg("demo.help"))
 
     def who(self) -> None:
         for i, role in enumerate(ROLES, 1):
             mark = "→" if TELEGRAM_ID_BASE + i == self.persona else " "
-            self.print(f" {mark} {i}. {self.names[TELEGRAM_ID_BASE + i]} ({role})")
+            label = self.catalogs.render(role, self.lang)
+            self.print(f" {mark} {i}. {NAMES[TELEGRAM_ID_BASE + i]} ({label})")
+
+    def switch(self, arg: str) -> None:
+        if arg.isdigit() and 1 <= int(arg) <= len(ROLES):
+            self.persona = TELEGRAM_ID_BASE + int(arg)
+            self.tell(Msg("demo.you_are", {"name": NAMES[self.persona]}))
+        else:
+            self.tell(Msg("demo.as_usage", {"last": len(ROLES)}))
+
+    def command(self, name: str, arg: str) -> bool:
+        """Run a console command; False to stop."""
+        if name in QUIT:
+            return False
+        if name == "as":
+            self.switch(arg)
+        elif name == "who":
+            self.who()
+        elif name == "help":
+            self.help()
+        else:
+            self.tell(Msg("demo.unknown_command", {"command": name}))
+            self.help()
+        return True
 
     async def line(self, text: str) -> bool:
-        """Handle one input line; False to stop."""
-        stripped = text.strip()
-        if stripped in (":quit", ":q", ":exit"):
-            return False
-        if stripped == ":who":
-            self.who()
-            return True
-        if stripped.startswith(":as"):
-            arg = stripped[3:].strip()
-            if arg.isdigit() and 1 <= int(arg) <= len(ROLES):
-                self.persona = TELEGRAM_ID_BASE + int(arg)
-                self.print(f"(you are now {self.names[self.persona]})")
-            else:
-                self.print(f"(use :as 1–{len(ROLES)})")
-            return True
-        event = parse_input(text, self.buttons.get(self.persona, []))
-        if isinstance(event, str):
-            self.print(event)
+        """Handle one input (a line, or a paste of several); False to stop."""
+        command = CONSOLE_COMMAND.fullmatch(text.strip())
+        if command:
+            return self.command(command[1].lower(), command[2].strip())
+        event = parse_input(text.strip("\r\n"), self.buttons.get(self.persona, []))
+        if isinstance(event, Msg):
+            self.tell(event)
             return True
         if event is None:
             return True
         if isinstance(event, ContactShared):
             event = ContactShared("", self.persona)
-        result = await self.bina.handle(None, Sender(self.persona, self.persona, "id"), event)
+        sender = Sender(self.persona, self.persona, self.lang)
+        result = await self.bina.handle(None, sender, event)
         for msg in result.messages:
             self.show(msg)
         return True
 
 
-async def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextIO) -> None:
-    db = Database(url)
+def enable_line_editing() -> None:
+    """Arrow keys, history, and pastes of several lines as one input, for input()."""
     try:
-        await seed(db, clock())
-        bina = Bina(db, load_specs(), clock)
-        names = {TELEGRAM_ID_BASE + i: row[1] for i, row in enumerate(DEMO_ROSTER, 1)}
-        console = Console(bina, Catalogs(), names, out)
-        console.banner()
-        while True:
-            print(f"\n{names[console.persona]}> ", end="", file=out, flush=True)
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
-                break
-            if not await console.line(line):
-                break
-    finally:
-        await db.dispose()
+        import readline
+    except ImportError:  # a Python built without it: plain input() still works
+        return
+    if "GNU readline" in (readline.__doc__ or ""):  # libedit (macOS) has no bracketed paste
+        readline.parse_and_bind("set enable-bracketed-paste on")
 
 
-def run_demo(url: str | None) -> int:
+def line_reader(stdin: TextIO, out: TextIO) -> Reader:
+    """input() with line editing on the real terminal, else lines of `stdin`."""
+    if stdin is sys.stdin and out is sys.stdout and stdin.isatty():
+        enable_line_editing()
+        return input
+
+    def read(prompt: str) -> str:
+        out.write(prompt)
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return read
+
+
+def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextIO,
+              locale: str = "id", read: Reader | None = None) -> None:
+    """Chat until `:quit`, the end of input or Ctrl-C; always close the database."""
+    read = read or line_reader(stdin, out)
+    catalogs = Catalogs()
+    lang = catalogs.lang(locale)
+    db = Database(url)
+    with asyncio.Runner() as runner:
+        try:
+            runner.run(seed(db, clock(), lang))
+            console = Console(Bina(db, load_specs(), clock, default_locale=lang), catalogs, out, lang)
+            console.banner()
+            try:
+                while True:
+                    console.print()
+                    if not runner.run(console.line(read(console.prompt))):
+                        break
+            except (EOFError, KeyboardInterrupt):
+                console.print()  # the prompt's line was left open
+            console.tell(Msg("demo.goodbye"))
+        finally:
+            runner.run(db.dispose())
+
+
+def run_demo(url: str | None, locale: str = "id") -> int:
     target = url or DEMO_URL
     upgrade(target)
-    asyncio.run(demo_loop(target, utc_now, sys.stdin, sys.stdout))
+    demo_loop(target, utc_now, sys.stdin, sys.stdout, locale)
     return 0
-
-
-

@@ -77,21 +77,21 @@ def test_broken_spec_fails_at_start(env: Path, capsys: pytest.CaptureFixture[str
     assert "unknown program" in capsys.readouterr().err
 
 
-async def test_demo_walkthrough(tmp_path: Path) -> None:
-    from storage.db import upgrade_async
+def test_demo_walkthrough(tmp_path: Path) -> None:
+    from storage.db import upgrade
 
     url = f"sqlite+aiosqlite:///{tmp_path}/demo.db"
-    await upgrade_async(url)
+    upgrade(url)
     script = "\n".join([
         "/isi", "#1", "RHK saya", "/batal", ":as 2", "/belum_isi rencana", ":as 3", "/isi",
         "#9", ":who", ":quit",
     ]) + "\n"
     out = io.StringIO()
-    await demo_loop(url, Clock(), io.StringIO(script), out)
+    demo_loop(url, Clock(), io.StringIO(script), out)
     text = out.getvalue()
     assert "Pertanyaan 1/16" in text and "Pertanyaan 2/16" in text
     assert "Dibatalkan" in text and "5 dari 5 pegawai" in text and "draf" in text
-    assert "Melanjutkan draf" in text and "(no button #9)" in text
+    assert "Melanjutkan draf" in text and "(tidak ada tombol #9)" in text
 
 
 def test_python_m_bot_help() -> None:

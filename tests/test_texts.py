@@ -93,6 +93,8 @@ def test_monitoring_header_reads_as_a_heading() -> None:
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_punctuation_and_spacing(lang: str) -> None:
     for key, text in CATALOGS.messages[lang].items():
+        if key.startswith("demo."):
+            continue  # the terminal demo aligns its command list with spaces
         assert text == text.strip(), key
         assert "  " not in text, key
         assert not re.search(r" [,.;:?!]", text), key
