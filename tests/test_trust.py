@@ -297,3 +297,21 @@ async def test_a_race_for_a_new_row_is_run_again_not_called_an_outage(db: Databa
         repo.open_turn = real  # type: ignore[assignment]
     assert "Status 2026" in out and calls == 2
 
+
+
+async def test_switching_a_program_off_breaks_nothing(db: Database, clock: Clock) -> None:
+    from flows.spec import SpecSet
+
+    h, tg = await setup(db, clock)
+    await fill_all(h, tg["ani"])
+    await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
+    await h.say(tg["budi"], "/isi")
+    await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))  # Budi's own form is open
+    confirm = next(b.callback_data for m in h.session.sent() if m.chat_id == tg["budi"] and m.reply_markup
+                   for row in m.reply_markup.inline_keyboard for b in row if "Konfirmasi" in b.text)
+    h.bina.specs = SpecSet(forms={}, programs={})  # kemenkes_tetap removed from BINA_PROGRAMS
+    out = texts(await h.say(tg["budi"], "RHK"))
+    assert "tidak lagi digunakan" in out  # the open draft's spec is gone: told, not crashed
+    assert "Status 2026" in texts(await h.say(tg["budi"], "/status"))  # every other message works
+    out = texts(await h.press(tg["budi"], confirm))
+    assert "tidak lagi aktif" in out
