@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import (
@@ -22,6 +24,7 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    TelegramObject,
     Update,
 )
 
@@ -149,6 +152,43 @@ async def set_chat_commands(bot: Bot, catalogs: Catalogs, change: CommandsChange
         log.exception("setMyCommands for chat %s failed; continuing", change.chat_id)
 
 
+class ChatOrder(BaseMiddleware):
+    """Polling hands each update to its own task, so two quick messages of one
+    person could overtake each other (the database row lock serialises them,
+    but in whatever order they reach it). Each chat's updates wait here for
+    the one before, in the order they arrived; different chats never wait."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, asyncio.Future[None]] = {}
+
+    async def __call__(self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = _chat_of(event)
+        if chat is None:
+            return await handler(event, data)  # type: ignore[arg-type]
+        before = self._last.get(chat)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[chat] = mine
+        try:
+            if before is not None:
+                await before
+            return await handler(event, data)  # type: ignore[arg-type]
+        finally:
+            mine.set_result(None)
+            if self._last.get(chat) is mine:
+                del self._last[chat]
+
+
+def _chat_of(event: TelegramObject) -> int | None:
+    if not isinstance(event, Update):
+        return None
+    if event.message and event.message.from_user:
+        return event.message.from_user.id
+    if event.callback_query:
+        return event.callback_query.from_user.id
+    return None
+
+
 def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
     router = Router(name="bina")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
@@ -173,6 +213,7 @@ def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
         await TelegramOutput(bot, app, catalogs).deliver(result)
 
     dp = Dispatcher()
+    dp.update.outer_middleware(ChatOrder())
     dp.include_router(router)
     return dp
 

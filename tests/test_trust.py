@@ -315,3 +315,33 @@ async def test_switching_a_program_off_breaks_nothing(db: Database, clock: Clock
     assert "Status 2026" in texts(await h.say(tg["budi"], "/status"))  # every other message works
     out = texts(await h.press(tg["budi"], confirm))
     assert "tidak lagi aktif" in out
+
+
+async def test_one_persons_quick_messages_are_handled_in_arrival_order(db: Database, clock: Clock) -> None:
+    import asyncio
+
+    from tests.tg import message_update
+
+    h, tg = await setup(db, clock)
+    ani = tg["ani"]
+    await h.say(ani, "/isi")
+    await h.press(ani, h.button(ani, "Hari ini"))
+    real = h.bina.handle
+    calls = 0
+
+    async def slow_first(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the first message is slow to get going (a busy pool, say)
+            await asyncio.sleep(0.05)
+        return await real(*args)  # type: ignore[arg-type]
+
+    h.bina.handle = slow_first  # type: ignore[method-assign]
+    other = tg["budi"]
+    await asyncio.gather(h.feed(message_update(ani, "RHK pertama")), h.feed(message_update(ani, "IKI kedua")),
+                         h.feed(message_update(other, "/status")))
+    h.bina.handle = real  # type: ignore[method-assign]
+    from tests.test_bot import answers_of
+
+    answers = await answers_of(db, ani)
+    assert answers["rhk"] == "RHK pertama" and answers["iki"] == "IKI kedua"
