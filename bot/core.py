@@ -124,8 +124,15 @@ async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tup
         await repo.save_draft(t.s, draft.submission_id, dict(draft.answers), draft.cursor,
                               form.spec_version, t.now)
     side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
-    if side_command and isinstance(state, FormState) and isinstance(new_state, FormState):
+    still_open = isinstance(state, FormState) and isinstance(new_state, FormState)
+    if side_command and still_open:
         t.say("form.still_open")
+    elif still_open and any(isinstance(c, HandleChoice) for c in step.commands) \
+            and isinstance(new_state, FormState):
+        # A button of another message (a coach confirming, say) was handled
+        # in the middle of the person's own form: bring the question back.
+        back = conversation.resume_form(new_state, t.context(), t.now)
+        t.reply(*back.replies)
     await repo.save_conversation(t.s, t.person.id, conversation.state_to_json(new_state), recent, t.now)
 
 

@@ -149,6 +149,9 @@ def step(state: FormState, event: Event, frame: Frame) -> Step:
     if state.cursor >= n:
         return _again(state, frame, Msg("error.use_buttons"))
     f = spec.fields[state.cursor]
+    if state.pending is not None and (said := _yes_or_no(event.text, frame)) is not None:
+        # "ya" / "yes" (or "tidak" / "no") typed to the date confirmation
+        return _choice(state, _data(state, "date_ok" if said == "ya" else "date_change"), frame)
     try:
         value = _parse(f, event.text, frame)
     except Invalid as e:
@@ -172,6 +175,16 @@ def _parse(f: Field_, text: str, frame: Frame) -> str:
                 return value
         raise Invalid("error.use_buttons")
     return parse_text_answer(f.type, text, frame.today, f.max_len)
+
+
+_YES_NO = Field_(name="yes_no", type="yes_no", label="yes_no")
+
+
+def _yes_or_no(text: str, frame: Frame) -> str | None:
+    try:
+        return _parse(_YES_NO, text, frame)
+    except Invalid:
+        return None
 
 
 def _is_choice(f: Field_) -> bool:
@@ -315,7 +328,14 @@ def _prompt(state: FormState, frame: Frame) -> Reply:
     if f.name in state.answers:
         lines.append(Msg("form.current", {"value": display_value(f, state.answers[f.name])}))
 
-    rows: list[tuple[Button, ...]] = []
+    # Navigation first: Kembali is the first button of every question, with or
+    # without options or an earlier answer, so pressing the same place twice
+    # goes back twice rather than answering a question.
+    nav = [Button(Msg("button.back"), _data(state, "back"))]
+    if not f.required:
+        nav.append(Button(Msg("button.skip"), _data(state, "skip")))
+    nav.append(Button(Msg("button.cancel"), _data(state, "cancel")))
+    rows: list[tuple[Button, ...]] = [tuple(nav)]
     opts = options_of(f)
     rows.extend((Button(Msg(label), _data(state, f"o{i}")),) for i, (_, label) in enumerate(opts))
     if f.type == "date":
@@ -324,13 +344,6 @@ def _prompt(state: FormState, frame: Frame) -> Reply:
             Button(Msg("button.yesterday", {"date": (today - timedelta(days=1)).strftime("%d/%m/%Y")}),
                    _data(state, "d1")),
         ))
-    nav = [Button(Msg("button.back"), _data(state, "back"))]
-    if not f.required:
-        nav.append(Button(Msg("button.skip"), _data(state, "skip")))
-    nav.append(Button(Msg("button.cancel"), _data(state, "cancel")))
-    rows.append(tuple(nav))
-    # Below the navigation, so that Kembali stays where it was whether or
-    # not the question already has an answer.
     if f.name in state.answers:
         rows.append((Button(Msg("button.keep"), _data(state, "keep")),))
     return Reply(tuple(lines), tuple(rows))

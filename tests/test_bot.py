@@ -129,7 +129,7 @@ async def test_fill_submit_confirm_earns_jp(db: Database, clock: Clock) -> None:
     out = await h.press(tg["budi"], h.button(tg["budi"], "Konfirmasi"))
     assert "+2 JP" in texts([m for m in out if m.chat_id == tg["ani"]])
     status = texts(await h.say(tg["ani"], "/status"))
-    assert "✅ selesai" in status and "2 dari hak 20 JP" in status
+    assert "✅ dikonfirmasi coach" in status and "2 dari hak 20 JP" in status
     # pressing Konfirmasi again changes nothing
     again = await h.press(tg["budi"], h.button(tg["budi"], "Konfirmasi"))
     assert "sudah diproses" in texts(again) and all(m.chat_id == tg["budi"] for m in again)

@@ -83,7 +83,7 @@ def test_demo_walkthrough(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/demo.db"
     upgrade(url)
     script = "\n".join([
-        "/isi", "#1", "RHK saya", "/batal", ":as 2", "/belum_isi rencana", ":as 3", "/isi",
+        "/isi", "#3", "RHK saya", "/batal", ":as 2", "/belum_isi rencana", ":as 3", "/isi",
         "#9", ":who", ":quit",
     ]) + "\n"
     out = io.StringIO()

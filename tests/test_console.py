@@ -119,7 +119,7 @@ def test_every_way_out_says_goodbye_and_closes_the_database(
 
 
 def test_unknown_console_command_is_refused_not_answered(url: str, sent: list[tuple[Sender, Event]]) -> None:
-    text = demo(url, "/isi", "#1", ":foo", ":)", ":quit")
+    text = demo(url, "/isi", "#3", ":foo", ":)", ":quit")
     assert "Pertanyaan 2/16" in text
     refusal = text.split("Perintah konsol tidak dikenal: :foo", 1)[1]
     assert all(command in refusal for command in ("#N", ":as N", ":who", ":help", ":quit"))
@@ -142,7 +142,7 @@ def test_help_and_persona_switch(url: str, sent: list[tuple[Sender, Event]]) -> 
 def test_a_multi_line_paste_is_one_answer(url: str, sent: list[tuple[Sender, Event]]) -> None:
     # On a terminal, readline's bracketed paste hands over a paste as one
     # value with its line breaks; that value must reach the form whole.
-    typed = iter(["/isi", "#1", "RHK 1: layanan\nRHK 2: arsip", ":quit"])
+    typed = iter(["/isi", "#3", "RHK 1: layanan\nRHK 2: arsip", ":quit"])
     text = demo(url, read=lambda prompt: next(typed))
     assert sent[-1][1] == TextReceived("RHK 1: layanan\nRHK 2: arsip")
     assert "Pertanyaan 3/16" in text and "Pertanyaan 4/16" not in text

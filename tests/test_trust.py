@@ -89,6 +89,9 @@ def test_back_stays_in_the_same_place_with_or_without_an_earlier_answer() -> Non
         step = conversation.step(s, TextReceived(""), ctx, NOW)
         return next(b.data for r in step.replies for row in r.buttons for b in row)
 
+    for form in SPECS.forms.values():  # text, date, choice, yes/no and commitment questions alike
+        for i in range(len(form.fields)):
+            assert first_button(FormState(9, form.id, form.version, cursor=i)).endswith(":back")
     assert first_button(state).endswith(":back")  # question 3, not yet answered
     step = conversation.step(state, ChoicePicked(first_button(state)), ctx, NOW)
     assert isinstance(step.state, FormState) and step.state.cursor == 1
@@ -102,6 +105,10 @@ def test_a_date_before_the_cycles_year_asks_for_confirmation() -> None:
     assert isinstance(ok, FormState) and ok.answers["tanggal"] == "2025-12-15" and ok.cursor == 1
     changed, keys = _step(state, ChoicePicked(f"f:9:{state.cursor}:date_change"))
     assert isinstance(changed, FormState) and changed.pending is None and "form.question" in keys
+    typed_yes, _ = _step(state, TextReceived("Yes"), _english)
+    assert isinstance(typed_yes, FormState) and typed_yes.answers["tanggal"] == "2025-12-15"
+    typed_no, _ = _step(state, TextReceived("tidak"))
+    assert isinstance(typed_no, FormState) and typed_no.pending is None and "tanggal" not in typed_no.answers
     retyped, _ = _step(state, TextReceived("20/11/2026"))  # typing a new date also answers
     assert isinstance(retyped, FormState) and retyped.answers["tanggal"] == "2026-11-20"
 
@@ -251,6 +258,7 @@ async def test_restart_resumes_with_the_form_header(db: Database, clock: Clock) 
     await h.press(tg["ani"], h.button(tg["ani"], "Hari ini"))
     out = await Harness(db, clock).say(tg["ani"], "/isi")
     assert "Rencana Pengembangan" in texts(out) and "Melanjutkan draf" in texts(out)
+    assert "sudah berakhir" in texts(out)  # still said to be late
 
 
 async def test_linked_user_sharing_contact_is_not_greeted_with_a_placeholder(
@@ -315,6 +323,18 @@ async def test_switching_a_program_off_breaks_nothing(db: Database, clock: Clock
     assert "Status 2026" in texts(await h.say(tg["budi"], "/status"))  # every other message works
     out = texts(await h.press(tg["budi"], confirm))
     assert "tidak lagi aktif" in out
+
+
+async def test_confirming_mid_form_brings_the_question_back(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await fill_all(h, tg["ani"])
+    await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
+    confirm = next(b.callback_data for m in h.session.sent() if m.chat_id == tg["budi"] and m.reply_markup
+                   for row in m.reply_markup.inline_keyboard for b in row if "Konfirmasi" in b.text)
+    await h.say(tg["budi"], "/isi")
+    await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
+    out = texts(await h.press(tg["budi"], confirm))
+    assert "dikonfirmasi" in out and "Pertanyaan 2/16" in out
 
 
 async def test_one_persons_quick_messages_are_handled_in_arrival_order(db: Database, clock: Clock) -> None:

@@ -121,8 +121,13 @@ async def _resume(t: Turn, state: FormState) -> FormState:
         if record is not None:
             state = replace(state, program=record.program, stage=record.stage, year=record.year)
     program = t.specs.programs.get(state.program)
-    header = [_opening(t, program, program.stage(state.stage))] \
-        if program is not None and state.stage in {s.id for s in program.stages} else []
+    header: list[Msg] = []
+    if program is not None and state.stage in {s.id for s in program.stages}:
+        stage = program.stage(state.stage)
+        header.append(_opening(t, program, stage))
+        closes = stage.window.closes.on(state.year or t.today.year)
+        if t.today > closes:
+            header.append(Msg("form.late", {"closes": closes}))
     current = form_engine.reconcile(state, t.specs.forms[state.form_id])
     return show(t, replace(current, notice=(*header, *current.notice, Msg("form.resumed"))))
 

@@ -60,7 +60,8 @@ async def waiting(t: Turn, state: State, args: str) -> State:
             "date": t.local_date(record.submitted_at) if record.submitted_at else "-",
         }))
         lines.extend(_marks(record))
-        buttons.append((Button(Msg("review.open_button", {"n": i, "name": coachee.nama}),
+        buttons.append((Button(Msg("review.open_button", {
+            "n": i, "name": coachee.nama, "stage": t.stage_title(record.program, record.stage)}),
                                pack(ReviewAction(record.id, "v"))),))
     t.reply(Reply(tuple(lines), tuple(buttons[:50])))
     return state
