@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Catalogs
 from flows.conversation import Context
 from flows.messages import Msg, Reply
-from flows.spec import SpecSet
+from flows.spec import SpecSet, Stage
 from storage.repo import Person
 
 
@@ -95,12 +95,15 @@ class Turn:
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
+    def active_stage(self, program_id: str, stage_id: str) -> Stage | None:
+        """The stage's spec, or None once its program is no longer active."""
+        program = self.specs.programs.get(program_id)
+        return program.find(stage_id) if program else None
+
     def stage_title(self, program_id: str, stage_id: str) -> Msg:
         """A stage's name; still readable when its program is no longer active."""
-        program = self.specs.programs.get(program_id)
-        if program is None or stage_id not in {s.id for s in program.stages}:
-            return Msg("stage.unknown", {"stage": stage_id})
-        return Msg(program.stage(stage_id).title)
+        stage = self.active_stage(program_id, stage_id)
+        return Msg(stage.title) if stage else Msg("stage.unknown", {"stage": stage_id})
 
     def context(self) -> Context:
         """The engine's view of this person: their zone, the specs, their words."""

@@ -8,7 +8,6 @@ an old message, or pressed twice, is recognised as stale and changes nothing.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -28,7 +27,7 @@ from flows.events import (
 from flows.jp import JpRule
 from flows.messages import Button, Msg, Reply
 from flows.spec import Field_, FormSpec
-from flows.validators import BUILTIN_OPTIONS, Invalid, limit_for, parse_text_answer
+from flows.validators import BUILTIN_OPTIONS, Invalid, limit_for, parse_text_answer, plain
 
 EDIT_BUTTONS_PER_ROW = 6
 
@@ -159,19 +158,12 @@ def step(state: FormState, event: Event, frame: Frame) -> Step:
     return _answered(state, frame, f, value)
 
 
-def _plain(text: str) -> str:
-    """Text as compared with what was typed: no case, accents, emoji or punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c if c.isalnum() else " " for c in decomposed
-                            if not unicodedata.combining(c)).split())
-
-
 def _parse(f: Field_, text: str, frame: Frame) -> str:
     opts = options_of(f)
     if opts:
-        typed = _plain(text)
+        typed = plain(text)
         for value, label in opts:
-            if typed and typed in (_plain(value.replace("_", " ")), _plain(frame.words(label))):
+            if typed and typed in (plain(value), plain(frame.words(label))):
                 return value
         raise Invalid("error.use_buttons")
     return parse_text_answer(f.type, text, frame.today, f.max_len)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +9,7 @@ from enum import StrEnum
 
 from flows.jp import Claim, JpRule, credit
 from flows.spec import ProgramSpec, Stage
+from flows.validators import plain
 
 # The yearly competency-development right of every ASN (seed L:22).
 JP_RIGHT_PER_YEAR = 20
@@ -76,14 +76,8 @@ def jp_earned(stage: Stage, answers: Mapping[str, str], day: date) -> int:
 def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: str) -> JpRule | None:
     """A stage's JP rule; None when it has none (or the program or stage is unknown)."""
     program = programs.get(program_id)
-    stage = next((s for s in program.stages if s.id == stage_id), None) if program else None
+    stage = program.find(stage_id) if program else None
     return stage.jp if stage else None
-
-
-def plain(text: str) -> str:
-    """A name as compared with what was typed: no case, accents, spaces, hyphens."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]]) -> Stage | None:

@@ -174,10 +174,13 @@ class ProgramSpec(_Strict):
         return self
 
     def stage(self, stage_id: str) -> Stage:
-        for s in self.stages:
-            if s.id == stage_id:
-                return s
-        raise KeyError(stage_id)
+        found = self.find(stage_id)
+        if found is None:
+            raise KeyError(stage_id)
+        return found
+
+    def find(self, stage_id: str) -> Stage | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
 
 
 class SpecSet(BaseModel):

@@ -7,6 +7,7 @@ Each parser turns what the person typed into the stored value or raises
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -97,6 +98,13 @@ BUILTIN_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "yes_no": (("ya", "option.ya"), ("tidak", "option.tidak")),
     "commitment": (("ya", "option.berkomitmen"),),
 }
+
+
+def plain(text: str) -> str:
+    """Text as compared with what someone typed: no case, accents, spaces,
+    punctuation or emoji ("Check-in 1" and "checkin1" are the same)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 def limit_for(type_name: str, max_len: int | None) -> int | None:

@@ -350,9 +350,7 @@ async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: 
     await h.press(tg["sari"], h.button(tg["sari"], "Kirim"))
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
-    review = next(m for m in h.session.sent() if m.chat_id == tg["budi"] and "Sari Test" in (m.text or ""))
-    fix = next(b.callback_data for row in review.reply_markup.inline_keyboard for b in row
-               if "perbaikan" in b.text)
+    fix = h.sent_button(tg["budi"], "perbaikan", "Sari Test")
     out = await h.press(tg["budi"], fix)
     assert "Draf formulir Anda disimpan" in texts(out)
     await h.say(tg["budi"], "Tambahkan target")

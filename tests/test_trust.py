@@ -225,9 +225,7 @@ async def test_coach_reviewing_mid_form_comes_back_to_it(db: Database, clock: Cl
     h, tg = await setup(db, clock)
     await fill_all(h, tg["sari"])
     await h.press(tg["sari"], h.button(tg["sari"], "Kirim"))
-    review = next(m for m in h.session.sent() if m.chat_id == tg["budi"] and "Sari Test" in (m.text or ""))
-    fix = next(b.callback_data for row in review.reply_markup.inline_keyboard for b in row
-               if "perbaikan" in b.text)
+    fix = h.sent_button(tg["budi"], "perbaikan", "Sari Test")
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
     await h.press(tg["budi"], fix)
@@ -315,8 +313,7 @@ async def test_switching_a_program_off_breaks_nothing(db: Database, clock: Clock
     await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))  # Budi's own form is open
-    confirm = next(b.callback_data for m in h.session.sent() if m.chat_id == tg["budi"] and m.reply_markup
-                   for row in m.reply_markup.inline_keyboard for b in row if "Konfirmasi" in b.text)
+    confirm = h.sent_button(tg["budi"], "Konfirmasi")
     h.bina.specs = SpecSet(forms={}, programs={})  # kemenkes_tetap removed from BINA_PROGRAMS
     out = texts(await h.say(tg["budi"], "RHK"))
     assert "tidak lagi digunakan" in out  # the open draft's spec is gone: told, not crashed
@@ -329,8 +326,7 @@ async def test_confirming_mid_form_brings_the_question_back(db: Database, clock:
     h, tg = await setup(db, clock)
     await fill_all(h, tg["ani"])
     await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
-    confirm = next(b.callback_data for m in h.session.sent() if m.chat_id == tg["budi"] and m.reply_markup
-                   for row in m.reply_markup.inline_keyboard for b in row if "Konfirmasi" in b.text)
+    confirm = h.sent_button(tg["budi"], "Konfirmasi")
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
     out = texts(await h.press(tg["budi"], confirm))

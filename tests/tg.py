@@ -147,6 +147,18 @@ class Harness:
                 return {b.text: b.callback_data or "" for row in markup.inline_keyboard for b in row}
         return {}
 
+    def sent_button(self, chat_id: int, label_part: str, text_part: str = "") -> str:
+        """A button of any message sent to a chat (newest first), e.g. a coach's
+        notification that is no longer the last message."""
+        for m in reversed(self.session.sent()):
+            if m.chat_id != chat_id or text_part not in (m.text or "") or m.reply_markup is None:
+                continue
+            for row in getattr(m.reply_markup, "inline_keyboard", []):
+                for b in row:
+                    if label_part in b.text:
+                        return str(b.callback_data)
+        raise AssertionError(f"no button with {label_part!r} sent to {chat_id}")
+
     def button(self, chat_id: int, label_part: str) -> str:
         matches = [d for label, d in self.buttons(chat_id).items() if label_part in label]
         assert matches, f"no button with {label_part!r} in {list(self.buttons(chat_id))}"

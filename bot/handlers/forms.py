@@ -72,9 +72,9 @@ async def fill(t: Turn, state: State, args: str) -> State:
     returned = await repo.returned_forms(t.s, t.person.id)
     for record in returned:
         # A form sent back for an earlier year's stage is still owed (and due first).
-        program = t.specs.programs.get(record.program)
-        if program is not None and record.stage in {s.id for s in program.stages}:
-            return _open(t, program, program.stage(record.stage), record, late=False)
+        stage = t.active_stage(record.program, record.stage)
+        if stage is not None:
+            return _open(t, t.specs.programs[record.program], stage, record, late=False)
     year = t.today.year
     for program in t.specs.programs.values():
         records = await repo.statuses(t.s, t.person.id, program.id, year)
@@ -120,11 +120,10 @@ async def _resume(t: Turn, state: FormState) -> FormState:
         record = await repo.submission_for_update(t.s, state.submission_id)
         if record is not None:
             state = replace(state, program=record.program, stage=record.stage, year=record.year)
-    program = t.specs.programs.get(state.program)
+    stage = t.active_stage(state.program, state.stage)
     header: list[Msg] = []
-    if program is not None and state.stage in {s.id for s in program.stages}:
-        stage = program.stage(state.stage)
-        header.append(_opening(t, program, stage))
+    if stage is not None:
+        header.append(_opening(t, t.specs.programs[state.program], stage))
         closes = stage.window.closes.on(state.year or t.today.year)
         if t.today > closes:
             header.append(Msg("form.late", {"closes": closes}))
@@ -138,12 +137,11 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
             record.status in (Status.SUBMITTED, Status.CONFIRMED):
         t.say("error.stale_button")
         return
-    program = t.specs.programs.get(record.program)
-    if program is None or record.stage not in {s.id for s in program.stages}:
+    stage_spec = t.active_stage(record.program, record.stage)
+    if stage_spec is None:
         t.say("form.program_inactive")
         return
-    stage = Msg(program.stage(record.stage).title)
-    stage_spec = program.stage(record.stage)
+    stage = Msg(stage_spec.title)
     late = t.today > stage_spec.window.closes.on(record.year)
     if stage_spec.confirmed_by is None:
         # Nobody confirms this stage: sending it completes it.

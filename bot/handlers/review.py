@@ -112,11 +112,10 @@ async def pressed(t: Turn, state: State, cb: ReviewAction) -> State:
 
 
 async def _confirm(t: Turn, record: SubmissionRecord, coachee: Person) -> None:
-    program = t.specs.programs.get(record.program)
-    if program is None or record.stage not in {s.id for s in program.stages}:
+    stage_spec = t.active_stage(record.program, record.stage)
+    if stage_spec is None:
         t.say("review.program_inactive")
         return
-    stage_spec = program.stage(record.stage)
     jp = jp_earned(stage_spec, record.answers, t.today)
     await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
     stage = Msg(stage_spec.title)
