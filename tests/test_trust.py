@@ -116,6 +116,14 @@ def test_a_date_before_the_cycles_year_asks_for_confirmation() -> None:
 # --- through the bot ------------------------------------------------------------------
 
 
+async def sent_back(h: Harness, tg: dict[str, int], comment: str) -> None:
+    """Ani sends her Rencana; Budi, her coach, asks for changes with `comment`."""
+    await fill_all(h, tg["ani"])
+    await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
+    await h.press(tg["budi"], h.button(tg["budi"], "Minta perbaikan"))
+    await h.say(tg["budi"], comment)
+
+
 async def test_stale_cancel_under_the_comment_prompt_tells_no_lie(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
     await fill_all(h, tg["ani"])
@@ -239,10 +247,7 @@ async def test_coach_reviewing_mid_form_comes_back_to_it(db: Database, clock: Cl
 
 async def test_resubmitted_form_is_marked_with_the_earlier_comment(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
-    await fill_all(h, tg["ani"])
-    await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
-    await h.press(tg["budi"], h.button(tg["budi"], "Minta perbaikan"))
-    await h.say(tg["budi"], "Lengkapi IKI dengan angka")
+    await sent_back(h, tg, "Lengkapi IKI dengan angka")
     await h.say(tg["ani"], "/isi")
     out = await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
     to_budi = texts([m for m in out if m.chat_id == tg["budi"]])
@@ -271,10 +276,7 @@ async def test_linked_user_sharing_contact_is_not_greeted_with_a_placeholder(
 
 async def test_returned_last_year_is_still_reachable_in_january(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
-    await fill_all(h, tg["ani"])
-    await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
-    await h.press(tg["budi"], h.button(tg["budi"], "Minta perbaikan"))
-    await h.say(tg["budi"], "Perbaiki IKI")
+    await sent_back(h, tg, "Perbaiki IKI")
     clock.now = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
     out = texts(await h.say(tg["ani"], "/isi"))
     assert "Perbaiki IKI" in out and "Ringkasan" in out
