@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Catalogs
 from flows.conversation import Context
 from flows.messages import Msg, Reply
-from flows.spec import SpecSet, Stage
+from flows.spec import Activity, SpecSet
 from storage.repo import Person
 
 
@@ -95,7 +95,7 @@ class Turn:
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
-    def active_stage(self, program_id: str, stage_id: str) -> Stage | None:
+    def active_stage(self, program_id: str, stage_id: str) -> Activity | None:
         """The stage's spec, or None once its program is no longer active."""
         program = self.specs.programs.get(program_id)
         return program.find(stage_id) if program else None

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from flows.spec import ProgramSpec, SpecSet
+from flows.spec import Activity, ProgramSpec, SpecSet
 
 
 def program_diagram(program: ProgramSpec, specs: SpecSet) -> str:
     lines = ["flowchart LR"]
     previous = None
-    for stage in program.stages:
-        form = specs.forms[stage.form]
-        w = stage.window
+    for activity in program.activities:
+        form = specs.forms[activity.form]
         jp = ""
-        if stage.jp:
-            cond = ", ".join(f"{k}={v}" for k, v in stage.jp.when.items())
-            jp = f"<br/>{stage.jp.amount} JP" + (f" if {cond}" if cond else "")
+        if activity.jp:
+            cond = ", ".join(f"{k}={v}" for k, v in activity.jp.when.items())
+            jp = f"<br/>{activity.jp.amount} JP" + (f" if {cond}" if cond else "")
         lines.append(
-            f'  {stage.id}["{stage.id}<br/>{w.opens.month:02d}-{w.opens.day:02d} … '
-            f'{w.closes.month:02d}-{w.closes.day:02d}<br/>{form.id} ({len(form.fields)} fields)'
-            f'<br/>filled by {stage.filled_by}, confirmed by {stage.confirmed_by or "nobody"}{jp}"]'
+            f'  {activity.id}["{activity.id}<br/>{_schedule(activity)}'
+            f'<br/>{form.id} ({len(form.fields)} fields)'
+            f'<br/>filled by {activity.filled_by}, signed by {activity.sign_by or "nobody"}{jp}"]'
         )
         if previous:
-            lines.append(f"  {previous} --> {stage.id}")
-        previous = stage.id
+            lines.append(f"  {previous} --> {activity.id}")
+        previous = activity.id
     lines += [
         "  subgraph each stage",
         "    draft -->|Kirim| submitted",
@@ -32,3 +31,10 @@ def program_diagram(program: ProgramSpec, specs: SpecSet) -> str:
         "  end",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _schedule(activity: Activity) -> str:
+    w = activity.window
+    if w is None:
+        return activity.schedule.kind
+    return f"{w.opens} … {w.closes}" + (" (next year)" if w.crosses_year_end else "")

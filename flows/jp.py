@@ -60,6 +60,9 @@ class JpRule(_Strict):
     # JP counted per calendar day before any bonus (L:278): JP, not a count.
     max_jp_per_day: Decimal | None = Field(default=None, gt=0, decimal_places=1)
     bonus: Bonus | None = None
+    # Credited only once this other activity is complete (Profesi: the three
+    # sessions earn when the coach's Form Evaluasi is in, K:1045).
+    held_until: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> JpRule:

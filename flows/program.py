@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from flows.jp import Claim, JpRule, credit
-from flows.spec import ProgramSpec, Stage
+from flows.program_spec import Activity, ProgramSpec
 from flows.validators import plain
 
 # The yearly competency-development right of every ASN (seed L:22).
@@ -24,8 +24,8 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class StageWindow:
-    stage: Stage
+class ActivityWindow:
+    activity: Activity
     opens: date
     closes: date
 
@@ -33,54 +33,97 @@ class StageWindow:
         return self.opens <= day <= self.closes
 
 
-def windows(program: ProgramSpec, year: int) -> list[StageWindow]:
-    return [StageWindow(s, s.window.opens.on(year), s.window.closes.on(year)) for s in program.stages]
+def windows(program: ProgramSpec, cycle: int) -> list[ActivityWindow]:
+    """The program's dated activities in the cycle that begins in `cycle`."""
+    return [ActivityWindow(a, *a.window.dates(cycle)) for a in program.activities if a.window]
 
 
-def current_stage(program: ProgramSpec, today: date) -> Stage | None:
+def closes_on(activity: Activity, cycle: int) -> date | None:
+    return activity.window.dates(cycle)[1] if activity.window else None
+
+
+def cycles(program: ProgramSpec, today: date) -> list[int]:
+    """The cycles whose activities may be open today: last year's too while
+    a window that crosses the year end may still run."""
+    crossing = any(a.window and a.window.crosses_year_end for a in program.activities)
+    return [today.year - 1, today.year] if crossing else [today.year]
+
+
+def current_stage(program: ProgramSpec, today: date) -> Activity | None:
     """The stage whose window contains today, if any."""
-    return next((w.stage for w in windows(program, today.year) if w.contains(today)), None)
+    for cycle in reversed(cycles(program, today)):
+        for w in windows(program, cycle):
+            if w.activity.part_of is None and w.contains(today):
+                return w.activity
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    stage: Stage
+    activity: Activity
     late: bool
     status: Status
 
 
-def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date) -> Due | None:
-    """The earliest coachee stage the person can work on now: not yet confirmed, not
-    waiting for the coach, and already open. A stage past its window is
-    flagged late, never refused."""
-    for w in windows(program, today.year):
-        if w.stage.filled_by != "coachee":
+def is_done(status: Status) -> bool:
+    return status is Status.CONFIRMED
+
+
+def coachee_turn(activity: Activity, status: Status) -> bool:
+    """Whether the coachee has something to fill in this activity now."""
+    return activity.filled_by != "coach" and status in (Status.NOT_STARTED, Status.DRAFT, Status.RETURNED)
+
+
+def opened(program: ProgramSpec, activity: Activity, statuses: Mapping[str, Status], cycle: int,
+           today: date) -> bool:
+    """Whether the activity can be worked on: its window has opened, or every
+    earlier step of its sequence is complete. A log is always open."""
+    if activity.window:
+        return activity.window.dates(cycle)[0] <= today
+    if activity.schedule.kind == "sequence":
+        earlier = program.activities[:program.activities.index(activity)]
+        return all(is_done(statuses.get(a.id, Status.NOT_STARTED))
+                   for a in earlier if a.schedule.kind == "sequence")
+    return True
+
+
+def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date,
+              cycle: int | None = None) -> Due | None:
+    """The earliest activity the coachee can work on now: not complete, not
+    waiting for the coach, and open. A stage past its window is flagged
+    late, never refused. Logs are never due: entries are made with /sesi."""
+    cycle = today.year if cycle is None else cycle
+    for activity in program.activities:
+        if activity.schedule.kind == "log":
             continue
-        status = statuses.get(w.stage.id, Status.NOT_STARTED)
-        if status in (Status.CONFIRMED, Status.SUBMITTED):
+        status = statuses.get(activity.id, Status.NOT_STARTED)
+        if not coachee_turn(activity, status):
+            if activity.schedule.kind == "sequence" and not is_done(status):
+                return None  # in order: nothing after a step still open
             continue
-        if w.opens > today:
+        if not opened(program, activity, statuses, cycle, today):
             return None
-        return Due(w.stage, today > w.closes, status)
+        closes = closes_on(activity, cycle)
+        return Due(activity, closes is not None and today > closes, status)
     return None
 
 
-def jp_earned(stage: Stage, answers: Mapping[str, str], day: date) -> int:
-    """JP credited when this stage's form is completed (one per stage a year)."""
-    if stage.jp is None:
+def jp_earned(activity: Activity, answers: Mapping[str, str], day: date) -> int:
+    """JP credited when this activity's form is completed (one per stage a year)."""
+    if activity.jp is None:
         return 0
-    line = credit(stage.jp, Claim("", stage.id, day, answers), ())
+    line = credit(activity.jp, Claim("", activity.id, day, answers), ())
     return int(line.credited)
 
 
-def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, stage_id: str) -> JpRule | None:
-    """A stage's JP rule; None when it has none (or the program or stage is unknown)."""
+def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, activity_id: str) -> JpRule | None:
+    """An activity's JP rule; None when it has none (or the program or activity is unknown)."""
     program = programs.get(program_id)
-    stage = program.find(stage_id) if program else None
-    return stage.jp if stage else None
+    activity = program.find(activity_id) if program else None
+    return activity.jp if activity else None
 
 
-def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]]) -> Stage | None:
+def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]]) -> Activity | None:
     """The stage someone named: by id, alias, or its title in any language
     (`titles` maps stage id to its rendered titles); a unique prefix will do."""
     wanted = plain(typed)
@@ -89,6 +132,6 @@ def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[s
     names = {s.id: {plain(n) for n in (s.id, *s.aliases, *titles.get(s.id, ()))} for s in program.stages}
     exact = [sid for sid, ns in names.items() if wanted in ns]
     if len(exact) == 1:
-        return program.stage(exact[0])
+        return program.activity(exact[0])
     prefix = [sid for sid, ns in names.items() if any(n.startswith(wanted) for n in ns)]
-    return program.stage(prefix[0]) if len(prefix) == 1 else None
+    return program.activity(prefix[0]) if len(prefix) == 1 else None

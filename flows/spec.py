@@ -7,226 +7,63 @@ closest valid spelling.
 
 from __future__ import annotations
 
-import calendar
-import difflib
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from flows.form_spec import Field_, FormSpec, Option, Role, Section
 from flows.jp import JpRule
-from flows.validators import BUILTIN_OPTIONS, FIELD_TYPES
+from flows.program_spec import Activity, Enrolment, ProgramSpec, Window
+from flows.validators import BUILTIN_OPTIONS, did_you_mean
 
-GrowStage = Literal["G", "R", "O", "W"]
-Role = Literal["coachee", "coach"]
-
+__all__ = ["Activity", "Enrolment", "Field_", "FormSpec", "Option", "ProgramSpec", "Role", "Section",
+           "SpecError", "SpecSet", "Window", "build_spec_set", "load_specs", "parse_spec"]
 
 class SpecError(Exception):
     """A spec file that cannot be used; the message names file and problem."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Option(_Strict):
-    value: str
-    label: str
-
-
-class Field_(_Strict):
-    name: str
-    type: str
-    label: str
-    hint: str | None = None
-    required: bool = True
-    options: tuple[Option, ...] = ()
-    max_len: int | None = None
-    # True where the field is not on the seed's paper form (e.g. taken from
-    # the guideline's discussion guide); shown as such in the summary.
-    extension: bool = False
-
-    @field_validator("type")
-    @classmethod
-    def _known_type(cls, v: str) -> str:
-        if v not in FIELD_TYPES:
-            raise ValueError(f"unknown field type {v!r}{_did_you_mean(v, FIELD_TYPES)}")
-        return v
-
-    @model_validator(mode="after")
-    def _options_match_type(self) -> Field_:
-        if self.type == "choice" and not self.options:
-            raise ValueError("a choice field needs options")
-        if self.type != "choice" and self.options:
-            raise ValueError(f"options are only for type choice, not {self.type}")
-        return self
-
-
-class Section(_Strict):
-    id: str
-    title: str
-    grow: GrowStage | None = None
-    hints: tuple[str, ...] = ()
-    fields: tuple[Field_, ...] = Field(min_length=1)
-
-
-class FormSpec(_Strict):
-    id: str
-    version: int = Field(ge=1)
-    title: str
-    sections: tuple[Section, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> FormSpec:
-        seen: set[str] = set()
-        for f in self.fields:
-            if f.name in seen:
-                raise ValueError(f"field name {f.name!r} is used twice")
-            seen.add(f.name)
-        return self
-
-    @property
-    def fields(self) -> tuple[Field_, ...]:
-        return tuple(f for s in self.sections for f in s.fields)
-
-    def section_of(self, index: int) -> Section:
-        i = 0
-        for s in self.sections:
-            i += len(s.fields)
-            if index < i:
-                return s
-        raise IndexError(index)
-
-    def field(self, name: str) -> Field_:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
-
-class MonthDay(_Strict):
-    month: int = Field(ge=1, le=12)
-    day: int = Field(ge=1, le=31)
-
-    @model_validator(mode="after")
-    def _real_day(self) -> MonthDay:
-        try:
-            date(2024, self.month, self.day)  # a leap year, so 02-29 is allowed
-        except ValueError:
-            raise ValueError(f"{self.month:02d}-{self.day:02d} is not a day of the year") from None
-        return self
-
-    def on(self, year: int) -> date:
-        if (self.month, self.day) == (2, 29) and not calendar.isleap(year):
-            return date(year, 2, 28)
-        return date(year, self.month, self.day)
-
-
-class Window(_Strict):
-    opens: MonthDay
-    closes: MonthDay
-
-    @model_validator(mode="after")
-    def _in_order(self) -> Window:
-        if (self.closes.month, self.closes.day) < (self.opens.month, self.opens.day):
-            raise ValueError("the window closes before it opens")
-        return self
-
-    @field_validator("opens", "closes", mode="before")
-    @classmethod
-    def _parse(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            try:
-                m, d = v.split("-")
-                return {"month": int(m), "day": int(d)}
-            except ValueError:
-                raise ValueError(f"expected MM-DD, got {v!r}") from None
-        return v
-
-
-class Stage(_Strict):
-    id: str
-    title: str
-    # Other names people use for the stage (e.g. the seed's monitoring sheet:
-    # Perencanaan, Checkpoint 1); matched like the title when typed.
-    aliases: tuple[str, ...] = ()
-    form: str
-    window: Window
-    filled_by: Role = "coachee"
-    confirmed_by: Role | None = "coach"
-    jp: JpRule | None = None
-
-
-class ProgramSpec(_Strict):
-    id: str
-    version: int = Field(ge=1)
-    title: str
-    stages: tuple[Stage, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_stage_ids(self) -> ProgramSpec:
-        ids = [s.id for s in self.stages]
-        dupes = {i for i in ids if ids.count(i) > 1}
-        if dupes:
-            raise ValueError(f"stage ids used twice: {sorted(dupes)}")
-        return self
-
-    def stage(self, stage_id: str) -> Stage:
-        found = self.find(stage_id)
-        if found is None:
-            raise KeyError(stage_id)
-        return found
-
-    def find(self, stage_id: str) -> Stage | None:
-        return next((s for s in self.stages if s.id == stage_id), None)
-
-
 class SpecSet(BaseModel):
-    """All loaded specs, cross-checked: every stage's form exists and every
-    JP condition names a real field with a real option."""
+    """All loaded specs, cross-checked: every activity's form exists and every
+    JP condition, prefill and `relevant` names a real field."""
 
     model_config = ConfigDict(frozen=True)
     forms: dict[str, FormSpec]
     programs: dict[str, ProgramSpec]
 
-    def form_for(self, program_id: str, stage_id: str) -> FormSpec:
-        return self.forms[self.programs[program_id].stage(stage_id).form]
+    def form_for(self, program_id: str, activity_id: str) -> FormSpec:
+        return self.forms[self.programs[program_id].activity(activity_id).form]
 
     def message_keys(self) -> set[str]:
         keys: set[str] = set()
         for form in self.forms.values():
-            keys.add(form.title)
-            for s in form.sections:
-                keys.add(s.title)
-                keys.update(s.hints)
-                for f in s.fields:
-                    keys.add(f.label)
-                    if f.hint:
-                        keys.add(f.hint)
-                    keys.update(o.label for o in f.options)
+            keys |= form.message_keys()
         for prog in self.programs.values():
-            keys.add(prog.title)
-            keys.update(s.title for s in prog.stages)
-            keys.update(k for s in prog.stages if s.jp for k in s.jp.message_keys())
+            keys |= prog.message_keys()
         return keys
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _format_errors(source: str, model: type[BaseModel], err: ValidationError) -> str:
     lines = []
-    for e in err.errors():
+    errors = err.errors()
+    for e in errors:
         path = _path(e["loc"])
         msg = e["msg"]
-        if e["type"] == "extra_forbidden":
+        if e["type"] == "too_short" and any(o["loc"][:len(e["loc"])] == e["loc"] and o is not e
+                                            for o in errors):
+            continue  # a list emptied by its own invalid items: those say more
+        if e["type"] == "union_tag_invalid":
+            ctx = e.get("ctx", {})
+            expected = [x.strip(" '") for x in str(ctx.get("expected_tags", "")).split(",")]
+            msg = f"unknown kind {ctx.get('tag')!r}{did_you_mean(str(ctx.get('tag')), expected)}; " \
+                  f"expected one of {expected}"
+            path += ".kind"
+        elif e["type"] == "extra_forbidden":
             key = str(e["loc"][-1])
             known = _keys_at(model, e["loc"][:-1])
-            msg = f"unknown key{_did_you_mean(key, known)}"
+            msg = f"unknown key{did_you_mean(key, known)}"
         elif e["type"].endswith("_type") or e["type"].endswith("_parsing"):
             msg = f"expected {e['type'].split('_')[0]}: {msg}"
         lines.append(f"{source}: {path}: {msg}")
@@ -249,21 +86,27 @@ def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        info = current.model_fields.get(part) if hasattr(current, "model_fields") else None
-        if info is None:
+        fields = getattr(current, "model_fields", {})
+        if part in fields:
+            current = _models_in(fields[part].annotation)
+            current = current[0] if len(current) == 1 else current
+        elif isinstance(current, list):
+            # A tagged union (a schedule's `kind`): pydantic names the member.
+            current = next((m for m in current if part in _kinds(m)), None)
+        else:
             return []
-        current = _inner_model(info.annotation)
     return list(current.model_fields) if hasattr(current, "model_fields") else []
 
 
-def _inner_model(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
+def _kinds(model: Any) -> tuple[Any, ...]:
+    info = getattr(model, "model_fields", {}).get("kind")
+    return get_args(info.annotation) if info else ()
+
+
+def _models_in(annotation: Any) -> list[Any]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
 
 
 def parse_spec(text: str, source: str) -> FormSpec | ProgramSpec:
@@ -280,7 +123,7 @@ def parse_spec(text: str, source: str) -> FormSpec | ProgramSpec:
         "program": ProgramSpec,
     }
     if kind not in models:
-        raise SpecError(f"{source}: kind: expected 'form' or 'program'{_did_you_mean(str(kind), models)}")
+        raise SpecError(f"{source}: kind: expected 'form' or 'program'{did_you_mean(str(kind), models)}")
     model = models[kind]
     try:
         return model.model_validate(data)
@@ -298,25 +141,62 @@ def build_spec_set(specs: list[tuple[str, FormSpec | ProgramSpec]]) -> SpecSet:
             raise SpecError(f"{source}: id {spec.id!r} is already defined in {where[spec.id]}")
         bucket[spec.id] = spec
         where[spec.id] = source
+    forms = {fid: _extended(where[fid], form, forms) for fid, form in forms.items()}
     for pid, prog in programs.items():
-        for i, stage in enumerate(prog.stages):
-            loc = f"{where[pid]}: stages[{i}]"
-            if stage.form not in forms:
-                raise SpecError(f"{loc}.form: unknown form {stage.form!r}{_did_you_mean(stage.form, forms)}")
-            if stage.jp:
-                _check_jp(loc, stage.jp, forms[stage.form])
+        for i, activity in enumerate(prog.activities):
+            _check_activity(f"{where[pid]}: activities[{i}]", activity, prog, forms)
     return SpecSet(forms=forms, programs=programs)
 
 
-def _check_jp(loc: str, rule: JpRule, form: FormSpec) -> None:
+def _extended(source: str, form: FormSpec, forms: dict[str, FormSpec]) -> FormSpec:
+    """A form that `extends` another: the other's sections, then its own."""
+    if form.extends is None:
+        return form
+    base = forms.get(form.extends)
+    if base is None:
+        raise SpecError(f"{source}: extends: unknown form {form.extends!r}"
+                        f"{did_you_mean(form.extends, forms)}")
+    if base.extends is not None:
+        raise SpecError(f"{source}: extends: {base.id!r} itself extends another form; extend only once")
+    try:
+        return FormSpec.model_validate({
+            **form.model_dump(by_alias=True, exclude={"extends", "sections"}),
+            "sections": [s.model_dump(by_alias=True) for s in (*base.sections, *form.sections)],
+        })
+    except ValidationError as e:
+        raise SpecError(_format_errors(source, FormSpec, e)) from None
+
+
+def _check_activity(loc: str, activity: Activity, program: ProgramSpec, forms: dict[str, FormSpec]) -> None:
+    form = forms.get(activity.form)
+    if form is None:
+        raise SpecError(f"{loc}.form: unknown form {activity.form!r}{did_you_mean(activity.form, forms)}")
+    if activity.filled_by == "both" and not form.has_part_for("coach", "coachee"):
+        raise SpecError(f"{loc}: filled_by both, but no section of {form.id!r} has by: coach")
+    if activity.jp:
+        _check_jp(loc, activity.jp, form, program)
+    if activity.prefill:
+        for other in activity.prefill.from_:
+            names = {f.name for f in forms[program.activity(other).form].fields}
+            for name in activity.prefill.fields:
+                if name not in names or name not in {f.name for f in form.fields}:
+                    raise SpecError(f"{loc}.prefill: field {name!r} is not in both {form.id!r} "
+                                    f"and the form of {other!r}")
+
+
+def _check_jp(loc: str, rule: JpRule, form: FormSpec, program: ProgramSpec) -> None:
     names = [f.name for f in form.fields]
     for name in rule.fields_used():
         if name not in names:
-            raise SpecError(f"{loc}.jp: unknown field {name!r}{_did_you_mean(name, names)}")
+            raise SpecError(f"{loc}.jp: unknown field {name!r}{did_you_mean(name, names)}")
     for name, value in rule.conditions():
         values = [v for v, _ in _options(form.field(name))]
         if values and value not in values:
             raise SpecError(f"{loc}.jp: {name}: {value!r} is not one of {values}")
+    ids = [a.id for a in program.activities]
+    if rule.held_until is not None and rule.held_until not in ids:
+        raise SpecError(f"{loc}.jp.held_until: unknown activity {rule.held_until!r}"
+                        f"{did_you_mean(rule.held_until, ids)}")
 
 
 def _options(f: Field_) -> tuple[tuple[str, str], ...]:

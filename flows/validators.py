@@ -6,6 +6,7 @@ Each parser turns what the person typed into the stored value or raises
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -77,6 +78,22 @@ def parse_number(raw: str, today: date) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
+# Hours of self-study in a day (L:278): more than 24 cannot be one day's.
+MAX_HOURS = 24
+
+
+def parse_hours(raw: str, today: date) -> str:
+    value = parse_number(raw, today)
+    if not 0 < float(value) <= MAX_HOURS:
+        raise Invalid("error.hours_range", {"max": MAX_HOURS})
+    return value
+
+
+def _read_only(raw: str, today: date) -> str:
+    # Identity fields come from the roster and are never asked.
+    raise Invalid("error.use_buttons")
+
+
 def _choice_only(raw: str, today: date) -> str:
     # Typed text for a choice is matched against option labels by the engine;
     # reaching the parser means nothing matched.
@@ -91,13 +108,22 @@ FIELD_TYPES: dict[str, Callable[[str, date], str]] = {
     "choice": _choice_only,
     "yes_no": _choice_only,
     "commitment": _choice_only,
+    "scale": _choice_only,
+    "hours": parse_hours,
+    "identity": _read_only,
 }
 
 # Options built into a type rather than listed in each spec.
 BUILTIN_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "yes_no": (("ya", "option.ya"), ("tidak", "option.tidak")),
     "commitment": (("ya", "option.berkomitmen"),),
+    "scale": tuple((str(i), f"option.scale.{i}") for i in range(1, 6)),
 }
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def plain(text: str) -> str:

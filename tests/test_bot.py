@@ -363,8 +363,8 @@ async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: 
 async def test_stage_without_confirmation_completes_on_send(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
     program = h.bina.specs.programs["kemenkes_tetap"]
-    unconfirmed = program.model_copy(update={"stages": (
-        program.stages[0].model_copy(update={"confirmed_by": None}), *program.stages[1:],
+    unconfirmed = program.model_copy(update={"activities": (
+        program.activities[0].model_copy(update={"sign_by": None}), *program.activities[1:],
     )})
     h.bina.specs = h.bina.specs.model_copy(update={"programs": {"kemenkes_tetap": unconfirmed}})
     await fill_all(h, tg["ani"])

@@ -9,7 +9,7 @@ TETAP = load_specs().programs["kemenkes_tetap"]
 
 
 def test_windows_follow_the_guideline() -> None:
-    w = {x.stage.id: (x.opens, x.closes) for x in windows(TETAP, 2026)}
+    w = {x.activity.id: (x.opens, x.closes) for x in windows(TETAP, 2026)}
     assert w["rencana"] == (date(2026, 1, 1), date(2026, 3, 31))
     assert w["checkin1"] == (date(2026, 4, 1), date(2026, 6, 30))
     assert w["checkin2"] == (date(2026, 7, 1), date(2026, 9, 30))
@@ -25,31 +25,31 @@ def test_current_stage() -> None:
 
 def test_due_stage_is_earliest_open_not_completed() -> None:
     due = due_stage(TETAP, {}, date(2026, 2, 1))
-    assert due and due.stage.id == "rencana" and not due.late
+    assert due and due.activity.id == "rencana" and not due.late
     due = due_stage(TETAP, {}, date(2026, 11, 23))
-    assert due and due.stage.id == "rencana" and due.late
+    assert due and due.activity.id == "rencana" and due.late
     due = due_stage(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 5, 1))
-    assert due and due.stage.id == "checkin1" and not due.late
+    assert due and due.activity.id == "checkin1" and not due.late
     # waiting for the coach: move on to the next open stage
     due = due_stage(TETAP, {"rencana": Status.SUBMITTED}, date(2026, 5, 1))
-    assert due and due.stage.id == "checkin1"
+    assert due and due.activity.id == "checkin1"
     # a returned form is the one to work on
     due = due_stage(TETAP, {"rencana": Status.RETURNED}, date(2026, 5, 1))
-    assert due and due.stage.id == "rencana" and due.status is Status.RETURNED
+    assert due and due.activity.id == "rencana" and due.status is Status.RETURNED
     # nothing opened yet
     assert due_stage(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 3, 1)) is None
 
 
 def test_jp_only_for_completed_dialog() -> None:
-    stage = TETAP.stage("rencana")
+    stage = TETAP.activity("rencana")
     assert jp_earned(stage, {"status": "selesai"}, date(2026, 3, 1)) == 2
     assert jp_earned(stage, {"status": "belum_selesai"}, date(2026, 3, 1)) == 0
     assert jp_earned(stage, {}, date(2026, 3, 1)) == 0
 
 
 def test_stages_filled_by_the_coach_are_not_offered_to_the_coachee() -> None:
-    program = TETAP.model_copy(update={"stages": (
-        TETAP.stages[0].model_copy(update={"filled_by": "coach"}), *TETAP.stages[1:],
+    program = TETAP.model_copy(update={"activities": (
+        TETAP.activities[0].model_copy(update={"filled_by": "coach"}), *TETAP.activities[1:],
     )})
     due = due_stage(program, {}, date(2026, 5, 1))
-    assert due and due.stage.id == "checkin1"
+    assert due and due.activity.id == "checkin1"

@@ -72,16 +72,16 @@ kind: program
 id: p
 version: 1
 title: p
-stages:
-  - {id: s1, title: s, form: FORMID, window: {opens: "01-01", closes: "03-31"}, jp: JP}
+activities:
+  - {id: s1, title: s, form: FORMID, schedule: {kind: window, opens: "01-01", closes: "03-31"}, jp: JP}
 """
 
 
 @pytest.mark.parametrize("form_id, jp, problem", [
-    ("g", "{amount: 2}", "stages[0].form: unknown form 'g'"),
-    ("f", "{amount: 2, when: {b: ok}}", "stages[0].jp: unknown field 'b'"),
-    ("f", "{amount: 2, when: {a: nope}}", "stages[0].jp: a: 'nope' is not one of"),
-    ("f", "{amount: 2, when_answer: {a: ok}}", "stages[0].jp.when_answer: unknown key"),
+    ("g", "{amount: 2}", "activities[0].form: unknown form 'g'"),
+    ("f", "{amount: 2, when: {b: ok}}", "activities[0].jp: unknown field 'b'"),
+    ("f", "{amount: 2, when: {a: nope}}", "activities[0].jp: a: 'nope' is not one of"),
+    ("f", "{amount: 2, when_answer: {a: ok}}", "activities[0].jp.when_answer: unknown key"),
 ])
 def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> None:
     _write(tmp_path, PROGRAM.replace("FORMID", form_id).replace("JP", jp))
@@ -93,7 +93,7 @@ def test_cross_checks(tmp_path: Path, form_id: str, jp: str, problem: str) -> No
 
 def test_bad_window(tmp_path: Path) -> None:
     _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null").replace('"03-31"', '"March"'))
-    with pytest.raises(SpecError, match=r"window\.closes: .*expected MM-DD"):
+    with pytest.raises(SpecError, match=r"schedule\.window\.closes: .*expected MM-DD"):
         load_specs(tmp_path)
 
 
@@ -106,6 +106,51 @@ def test_impossible_windows_are_refused(tmp_path: Path, opens: str, closes: str,
            .replace('"01-01"', f'"{opens}"').replace('"03-31"', f'"{closes}"'))
     with pytest.raises(SpecError, match=problem):
         load_specs(tmp_path)
+
+
+def test_a_window_across_the_year_end_is_said_so(tmp_path: Path) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null")
+           .replace('"01-01"', '"12-01"').replace('"03-31"', '"01-31", crosses_year_end: true'))
+    activity = load_specs(tmp_path).programs["p"].activities[0]
+    assert activity.window is not None
+    assert [str(d) for d in activity.window.dates(2026)] == ["2026-12-01", "2027-01-31"]
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("kind: window", "kind: windw"), r"schedule\.kind: unknown kind 'windw' \(did you mean 'window'\?\)"),
+    (("kind: window, opens", "kind: log, opens"), r"schedule\.log\.opens: unknown key"),
+    (("jp: null", "jp: null, filled_by: both"), "no section of 'f' has by: coach"),
+    (("jp: null", "jp: null, sign_by: penilai"), r"sign_by: Input should be 'coach' or 'atasan'"),
+    (("jp: null", "jp: {amount: 2, held_until: s9}"), r"jp\.held_until: unknown activity 's9'"),
+    (("jp: null", "jp: null, part_of: s9"), "unknown activity 's9'"),
+    (("jp: null", "jp: null, prefill: {from: [s1], fields: [zz]}"), "prefill: field 'zz'"),
+    (("title: p", "title: p\nenrolment: {mode: request}"), "coaches .* exactly when mode is request"),
+])
+def test_program_vocabulary_is_checked(tmp_path: Path, change: tuple[str, str], problem: str) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", "f").replace("JP", "null").replace(*change))
+    with pytest.raises(SpecError, match=problem):
+        load_specs(tmp_path)
+
+
+@pytest.mark.parametrize("field, problem", [
+    ("{name: b, type: identity, label: l}", "an identity field needs a source"),
+    ("{name: b, type: identity, label: l, source: coachee.name}", "did you mean 'coachee.nama'"),
+    ("{name: b, type: text, label: l, relevant: {field: zz, is: ya}}", "unknown field 'zz'"),
+    ("{name: a, type: text, label: l}", "field name 'a' is used twice"),
+])
+def test_form_vocabulary_is_checked(field: str, problem: str) -> None:
+    text = FORM.replace("      - {name: a, type: text, label: l}",
+                        f"      - {{name: a, type: text, label: l}}\n      - {field}")
+    with pytest.raises(SpecError, match=problem):
+        parse_spec(text, "f.yaml")
+
+
+def test_a_form_extends_another(tmp_path: Path) -> None:
+    _write(tmp_path, PROGRAM.replace("FORMID", "g").replace("JP", "null"))
+    (tmp_path / "forms" / "g.yaml").write_text(FORM.replace("id: f", "id: g").replace("id: s", "id: s2")
+                                               .replace("name: a", "name: b") + "extends: f\n")
+    form = load_specs(tmp_path).forms["g"]
+    assert [f.name for f in form.fields] == ["a", "b"]
 
 
 def test_unknown_program_selected() -> None:

@@ -11,8 +11,8 @@ from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
 from flows.messages import Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR, StageWindow, Status, due_stage, jp_earned, windows
-from flows.spec import ProgramSpec, Stage
+from flows.program import JP_RIGHT_PER_YEAR, ActivityWindow, Status, closes_on, due_stage, jp_earned, windows
+from flows.spec import Activity, ProgramSpec
 from storage import repo
 from storage.repo import SubmissionRecord
 
@@ -23,7 +23,7 @@ def show(t: Turn, form: FormState) -> FormState:
     return replace(form, notice=())
 
 
-def _opening(t: Turn, program: ProgramSpec, stage: Stage) -> Msg:
+def _opening(t: Turn, program: ProgramSpec, stage: Activity) -> Msg:
     form = t.specs.forms[stage.form]
     return Msg("form.opening", {"program": Msg(program.title), "stage": Msg(stage.title),
                                 "form": Msg(form.title)})
@@ -36,10 +36,10 @@ async def status(t: Turn, state: State, args: str) -> State:
         records = await repo.statuses(t.s, t.person.id, program.id, year)
         lines.append(Msg("status.program", {"program": Msg(program.title)}))
         for w in windows(program, year):
-            record = records.get(w.stage.id)
+            record = records.get(w.activity.id)
             current = record.status if record else Status.NOT_STARTED
             lines.append(Msg("status.stage", {
-                "stage": Msg(w.stage.title), "opens": w.opens, "closes": w.closes,
+                "stage": Msg(w.activity.title), "opens": w.opens, "closes": w.closes,
                 "status": Msg(f"status.{current.value}"),
             }))
             lines.extend(_stage_flags(t, w, record, current))
@@ -51,7 +51,7 @@ async def status(t: Turn, state: State, args: str) -> State:
     return state
 
 
-def _stage_flags(t: Turn, w: StageWindow, record: SubmissionRecord | None, current: Status) -> list[Msg]:
+def _stage_flags(t: Turn, w: ActivityWindow, record: SubmissionRecord | None, current: Status) -> list[Msg]:
     """What a stage's status line leaves unsaid: late, running now, no JP."""
     done = current in (Status.SUBMITTED, Status.CONFIRMED)
     flags: list[Msg] = []
@@ -62,7 +62,7 @@ def _stage_flags(t: Turn, w: StageWindow, record: SubmissionRecord | None, curre
     if not done and w.contains(t.today):
         flags.append(Msg("status.flag_current", {"days": (w.closes - t.today).days}))
     if record is not None and current is Status.CONFIRMED and record.form_id in t.specs.forms:
-        flags.extend(form_engine.no_jp_lines(w.stage.jp, t.specs.forms[record.form_id], record.answers))
+        flags.extend(form_engine.no_jp_lines(w.activity.jp, t.specs.forms[record.form_id], record.answers))
     return flags
 
 
@@ -81,11 +81,11 @@ async def fill(t: Turn, state: State, args: str) -> State:
         due = due_stage(program, {k: r.status for k, r in records.items()}, t.today)
         if due is None:
             continue
-        spec = t.specs.forms[due.stage.form]
-        record = records.get(due.stage.id) or await repo.create_draft(
-            t.s, t.person.id, program.id, due.stage.id, year, spec.id, spec.version, t.now
+        spec = t.specs.forms[due.activity.form]
+        record = records.get(due.activity.id) or await repo.create_draft(
+            t.s, t.person.id, program.id, due.activity.id, year, spec.id, spec.version, t.now
         )
-        return _open(t, program, due.stage, record, due.late)
+        return _open(t, program, due.activity, record, due.late)
     waiting = [
         r for p in t.specs.programs.values()
         for r in (await repo.statuses(t.s, t.person.id, p.id, year)).values()
@@ -95,12 +95,12 @@ async def fill(t: Turn, state: State, args: str) -> State:
     return state
 
 
-def _open(t: Turn, program: ProgramSpec, stage: Stage, record: SubmissionRecord, late: bool) -> FormState:
+def _open(t: Turn, program: ProgramSpec, stage: Activity, record: SubmissionRecord, late: bool) -> FormState:
     spec = t.specs.forms[stage.form]
     notice: list[Msg] = [_opening(t, program, stage)]
     if late:
-        notice.append(Msg("form.late", {"closes": stage.window.closes.on(record.year)}))
-    if stage.confirmed_by == "coach" and t.person.coach_id is None:
+        notice.append(Msg("form.late", {"closes": closes_on(stage, record.year)}))
+    if stage.sign_by == "coach" and t.person.coach_id is None:
         notice.append(Msg("form.no_coach_warning"))
     cursor = record.cursor
     if record.status is Status.RETURNED:
@@ -124,8 +124,8 @@ async def _resume(t: Turn, state: FormState) -> FormState:
     header: list[Msg] = []
     if stage is not None:
         header.append(_opening(t, t.specs.programs[state.program], stage))
-        closes = stage.window.closes.on(state.year or t.today.year)
-        if t.today > closes:
+        closes = closes_on(stage, state.year or t.today.year)
+        if closes is not None and t.today > closes:
             header.append(Msg("form.late", {"closes": closes}))
     current = form_engine.reconcile(state, t.specs.forms[state.form_id])
     return show(t, replace(current, notice=(*header, *current.notice, Msg("form.resumed"))))
@@ -142,8 +142,9 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
         t.say("form.program_inactive")
         return
     stage = Msg(stage_spec.title)
-    late = t.today > stage_spec.window.closes.on(record.year)
-    if stage_spec.confirmed_by is None:
+    closes = closes_on(stage_spec, record.year)
+    late = closes is not None and t.today > closes
+    if stage_spec.sign_by is None:
         # Nobody confirms this stage: sending it completes it.
         jp = jp_earned(stage_spec, cmd.answers, t.today)
         await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late)

@@ -1,0 +1,188 @@
+"""The vocabulary of a program spec: how people join it, and its
+activities, each a form with a schedule, who fills it, who signs it, who
+else may read it, and what it earns."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from flows.jp import JpRule
+
+Filler = Literal["coachee", "coach", "both"]
+Signer = Literal["coach", "atasan"]
+# Readers beyond the coachee and their coach, where a seed names them
+# (SEED_REFERENCE W1: the atasan knows the agenda in Bali).
+Reader = Literal["atasan"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MonthDay(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                m, d = v.split("-")
+                return {"month": int(m), "day": int(d)}
+            except ValueError:
+                raise ValueError(f"expected MM-DD, got {v!r}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _real_day(self) -> MonthDay:
+        try:
+            date(2024, self.month, self.day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            raise ValueError(f"{self.month:02d}-{self.day:02d} is not a day of the year") from None
+        return self
+
+    def on(self, year: int) -> date:
+        if (self.month, self.day) == (2, 29) and not calendar.isleap(year):
+            return date(year, 2, 28)
+        return date(year, self.month, self.day)
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
+class Window(_Strict):
+    """Open between two days of the cycle's year (Tetap stages); a window
+    that ends in the next year says so, so a typo cannot make one."""
+
+    kind: Literal["window"]
+    opens: MonthDay
+    closes: MonthDay
+    crosses_year_end: bool = False
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Window:
+        backwards = (self.closes.month, self.closes.day) < (self.opens.month, self.opens.day)
+        if backwards and not self.crosses_year_end:
+            raise ValueError("the window closes before it opens "
+                             "(add crosses_year_end: true for one that ends next year)")
+        if self.crosses_year_end and not backwards:
+            raise ValueError("crosses_year_end is set but the window closes in the year it opens")
+        return self
+
+    def dates(self, cycle: int) -> tuple[date, date]:
+        return self.opens.on(cycle), self.closes.on(cycle + 1 if self.crosses_year_end else cycle)
+
+
+class Sequence(_Strict):
+    """Done in the order listed: each opens once the one before is complete
+    (Profesi sessions 1-3, K:1032)."""
+
+    kind: Literal["sequence"]
+
+
+class Log(_Strict):
+    """Any number of entries, each with its own date (Langsa's tables)."""
+
+    kind: Literal["log"]
+    # How far back an entry may be dated (L: the table is kept as it happens).
+    max_age_days: int = Field(default=60, ge=1)
+
+
+Schedule = Annotated[Window | Sequence | Log, Field(discriminator="kind")]
+
+
+class Enrolment(_Strict):
+    """How a person comes to be in the program.
+
+    automatic: every employee of the instansi, with the roster's coach
+    (penilai, else atasan). request: the person asks a coach from those with
+    the `coaches` role in their unit, who approves or declines. `flag`
+    limits either to people the roster marks so (Talenta, K:657)."""
+
+    mode: Literal["automatic", "request"]
+    coaches: str | None = None
+    flag: str | None = None
+
+    @model_validator(mode="after")
+    def _coaches_for_requests(self) -> Enrolment:
+        if (self.mode == "request") != (self.coaches is not None):
+            raise ValueError("coaches (the roster role to choose from) is given exactly when mode is request")
+        return self
+
+
+class Prefill(_Strict):
+    """Answers carried over from the latest of earlier activities, editable
+    (check-ins start from the Rencana's RHK / IKI / Target, K:924)."""
+
+    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+    fields: tuple[str, ...] = Field(min_length=1)
+
+
+class Activity(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    # Other names people use for it (e.g. the seed's monitoring sheet:
+    # Perencanaan, Checkpoint 1); matched like the title when typed.
+    aliases: tuple[str, ...] = ()
+    form: str
+    schedule: Schedule
+    filled_by: Filler = "coachee"
+    sign_by: Signer | None = "coach"
+    readers: tuple[Reader, ...] = ()
+    # Another activity whose stage this one completes with (the coach's
+    # Tetap evaluation belongs to the Evaluasi stage, K:953).
+    part_of: str | None = None
+    prefill: Prefill | None = None
+    jp: JpRule | None = None
+
+    @property
+    def window(self) -> Window | None:
+        return self.schedule if isinstance(self.schedule, Window) else None
+
+
+class ProgramSpec(_Strict):
+    id: str
+    version: int = Field(ge=1)
+    title: str
+    enrolment: Enrolment = Enrolment(mode="automatic")
+    activities: tuple[Activity, ...] = Field(min_length=1)
+
+    @field_validator("activities")
+    @classmethod
+    def _unique_ids(cls, activities: tuple[Activity, ...]) -> tuple[Activity, ...]:
+        ids = [a.id for a in activities]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"activity ids used twice: {dupes}")
+        for a in activities:
+            for other in (a.part_of, *(a.prefill.from_ if a.prefill else ())):
+                if other is not None and other not in ids:
+                    raise ValueError(f"{a.id}: unknown activity {other!r}")
+        return activities
+
+    def activity(self, activity_id: str) -> Activity:
+        found = self.find(activity_id)
+        if found is None:
+            raise KeyError(activity_id)
+        return found
+
+    def find(self, activity_id: str) -> Activity | None:
+        return next((a for a in self.activities if a.id == activity_id), None)
+
+    @property
+    def stages(self) -> tuple[Activity, ...]:
+        """The activities monitoring counts: each one not part of another."""
+        return tuple(a for a in self.activities if a.part_of is None)
+
+    def message_keys(self) -> set[str]:
+        keys = {self.title}
+        for a in self.activities:
+            keys.add(a.title)
+            if a.jp:
+                keys.update(a.jp.message_keys())
+        return keys
