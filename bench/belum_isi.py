@@ -108,7 +108,7 @@ async def seed(db: Database, other: int) -> dict[str, float]:
                 continue
             confirmed = roll < 0.20
             subs.append(dict(
-                employee_id=ids[row.nip], program=PROGRAM, stage=STAGE, year=YEAR, form_id=FORM,
+                employee_id=ids[row.nip], program=PROGRAM, activity=STAGE, year=YEAR, form_id=FORM,
                 spec_version=1, answers={"status": "selesai"} if confirmed else {},
                 cursor=16 if confirmed else 3,
                 status=(Status.CONFIRMED if confirmed else Status.DRAFT).value, jp=2 if confirmed else 0,
@@ -252,7 +252,7 @@ async def expected_counts(db: Database, scope: Scope) -> tuple[int, int]:
         people = (await s.execute(select(Employee.id, Employee.unit_id))).all()
         units = dict((await s.execute(select(Unit.id, Unit.parent_id))).all())
         confirmed = set((await s.execute(select(Submission.employee_id).where(
-            Submission.program == PROGRAM, Submission.stage == STAGE, Submission.year == YEAR,
+            Submission.program == PROGRAM, Submission.activity == STAGE, Submission.year == YEAR,
             Submission.status == Status.CONFIRMED.value,
         ))).scalars())
     if scope.kind == "unit_kerja":

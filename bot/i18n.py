@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,11 @@ class Catalogs:
             return self.render(value, lang)
         if isinstance(value, date):
             return value.strftime("%d/%m/%Y")
+        if isinstance(value, Decimal):
+            # JP keep one decimal place; whole ones are shown without it
+            # (2 JP, 2,4 JP in Indonesian, 2.4 JP in English).
+            text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+            return text.replace(".", ",") if self.lang(lang) == "id" else text
         return value
 
 

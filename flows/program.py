@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from flows.jp import Claim, JpRule, credit
+from flows.form_spec import FormSpec
+from flows.jp import JpRule
 from flows.program_spec import Activity, ProgramSpec
 from flows.validators import plain
 
@@ -108,12 +109,13 @@ def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date,
     return None
 
 
-def jp_earned(activity: Activity, answers: Mapping[str, str], day: date) -> int:
-    """JP credited when this activity's form is completed (one per stage a year)."""
-    if activity.jp is None:
-        return 0
-    line = credit(activity.jp, Claim("", activity.id, day, answers), ())
-    return int(line.credited)
+def activity_day(form: FormSpec, answers: Mapping[str, str], sent: date) -> date:
+    """The day an activity took place: the form's first date answer (the
+    dialog's Hari/Tanggal), else the day it was sent."""
+    for f in form.fields:
+        if f.type == "date" and answers.get(f.name):
+            return date.fromisoformat(answers[f.name])
+    return sent
 
 
 def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, activity_id: str) -> JpRule | None:

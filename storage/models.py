@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -115,21 +118,52 @@ class Conversation(Base):
     updated_at: Mapped[datetime]
 
 
+class Enrolment(Base):
+    """A person taking part in a program for one cycle (a calendar year).
+
+    Programs everyone takes part in get their row the first time it is
+    needed; requested ones start `requested` and the chosen coach approves
+    (`active`) or declines with a reason. The row is also the lock that
+    serialises JP credits of the person in the program."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("employee_id", "program", "cycle", name="uq_enrolments_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    program: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[int] = mapped_column(Integer)
+    # Set for a chosen coach; None means the roster's coach (penilai, else atasan).
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Submission(Base):
-    """One form of one program stage for one year: not_started (opened, no
-    answer yet) → draft → submitted → (returned → submitted)* → confirmed."""
+    """One form of one activity for one cycle (the n-th entry of a log):
+    not_started (opened, no answer yet) → draft → submitted → (returned →
+    submitted)* → confirmed. `employee_id` is the coachee the form is about,
+    also when the coach fills it."""
 
     __tablename__ = "submissions"
     __table_args__ = (
-        UniqueConstraint("employee_id", "program", "stage", "year", name="uq_submissions_slot"),
-        Index("ix_submissions_program_year_stage", "program", "year", "stage"),
+        UniqueConstraint("employee_id", "program", "activity", "year", "occurrence",
+                         name="uq_submissions_slot"),
+        Index("ix_submissions_program_year_activity", "program", "year", "activity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     program: Mapped[str] = mapped_column(String(64))
-    stage: Mapped[str] = mapped_column(String(64))
+    activity: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
+    # 0 for a scheduled activity; 1, 2, ... for the entries of a log.
+    occurrence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     form_id: Mapped[str] = mapped_column(String(64))
     spec_version: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -137,10 +171,34 @@ class Submission(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
-    jp: Mapped[int] = mapped_column(Integer, default=0)
     # Sent after its stage's window closed; shown wherever the form appears.
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The day the activity took place (the form's date), set when it is sent.
+    day: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class JpLine(Base):
+    """The JP ledger: append-only, one row per credited (or refused) activity;
+    a correction is a row that reverses another, never an update."""
+
+    __tablename__ = "jp_ledger"
+    __table_args__ = (Index("ix_jp_ledger_employee_day", "employee_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    program: Mapped[str] = mapped_column(String(64))
+    activity: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    claimed: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    base: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    credited: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    rule: Mapped[str] = mapped_column(String(64))
+    reason_key: Mapped[str] = mapped_column(String(64))
+    reason_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reverses: Mapped[int | None] = mapped_column(ForeignKey("jp_ledger.id"))
+    created_at: Mapped[datetime]

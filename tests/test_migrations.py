@@ -7,16 +7,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import upgrade
+from storage.db import alembic_config, upgrade
 from tests.conftest import Postgres, _admin
 
 ROWS = [  # id, status, answers, jp
-    (1, "confirmed", '{"status": "selesai"}', 2),
+    (1, "confirmed", '{"status": "selesai", "tanggal": "2026-02-20"}', 2),
     (2, "draft", "{}", 0),
     (3, "draft", '{"rhk": "A"}', 0),
+    (4, "confirmed", '{"status": "belum_selesai"}', 0),
 ]
 
 
@@ -57,6 +59,25 @@ def test_0002_keeps_submissions_and_their_jp(empty_url: str) -> None:
           for i, status, answers, jp in ROWS],
     ]
     asyncio.run(_run(empty_url, *inserts))
-    upgrade(empty_url)
+    upgrade(empty_url, "0002")
     rows = asyncio.run(_run(empty_url, "SELECT id, status, jp, late FROM submissions ORDER BY id"))
-    assert rows == [(1, "confirmed", 2, False), (2, "not_started", 0, False), (3, "draft", 0, False)]
+    assert rows == [(1, "confirmed", 2, False), (2, "not_started", 0, False), (3, "draft", 0, False),
+                    (4, "confirmed", 0, False)]
+
+
+def test_0003_moves_each_confirmed_forms_jp_into_the_ledger(empty_url: str) -> None:
+    test_0002_keeps_submissions_and_their_jp(empty_url)
+    upgrade(empty_url)
+    forms = asyncio.run(_run(empty_url, "SELECT id, activity, occurrence, day FROM submissions ORDER BY id"))
+    assert [(i, a, o) for i, a, o, _ in forms] == [(1, "s1", 0), (2, "s2", 0), (3, "s3", 0), (4, "s4", 0)]
+    assert str(forms[0][3]) == "2026-02-20"  # the dialog's own date
+    ledger = asyncio.run(_run(empty_url, "SELECT employee_id, program, activity, submission_id, day, "
+                                         "credited, rule, reason_key FROM jp_ledger ORDER BY id"))
+    assert [(e, p, a, s, str(d), float(c), r, k) for e, p, a, s, d, c, r, k in ledger] == [
+        (1, "kemenkes_tetap", "s1", 1, "2026-02-20", 2.0, "amount", "jp.credited"),
+        (1, "kemenkes_tetap", "s4", 4, "2026-03-01", 0.0, "when", "jp.dialog_not_finished"),
+    ]
+    # and back: the JP return to the forms
+    command.downgrade(alembic_config(empty_url), "0002")
+    rows = asyncio.run(_run(empty_url, "SELECT id, stage, jp FROM submissions ORDER BY id"))
+    assert rows == [(1, "s1", 2), (2, "s2", 0), (3, "s3", 0), (4, "s4", 0)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.program import Status, current_stage, due_stage, jp_earned, windows
+from flows.program import Status, activity_day, current_stage, due_stage, windows
 from flows.spec import load_specs
 
 TETAP = load_specs().programs["kemenkes_tetap"]
@@ -40,11 +40,10 @@ def test_due_stage_is_earliest_open_not_completed() -> None:
     assert due_stage(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 3, 1)) is None
 
 
-def test_jp_only_for_completed_dialog() -> None:
-    stage = TETAP.activity("rencana")
-    assert jp_earned(stage, {"status": "selesai"}, date(2026, 3, 1)) == 2
-    assert jp_earned(stage, {"status": "belum_selesai"}, date(2026, 3, 1)) == 0
-    assert jp_earned(stage, {}, date(2026, 3, 1)) == 0
+def test_the_activity_day_is_the_forms_date() -> None:
+    form = load_specs().forms["risalah_dialog_kinerja"]
+    assert activity_day(form, {"tanggal": "2026-05-04"}, date(2026, 5, 9)) == date(2026, 5, 4)
+    assert activity_day(form, {}, date(2026, 5, 9)) == date(2026, 5, 9)
 
 
 def test_stages_filled_by_the_coach_are_not_offered_to_the_coachee() -> None:

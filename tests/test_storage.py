@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from bot.roster_import import import_roster
 from flows.access import Scope
+from flows.jp import LedgerLine, reverse
+from flows.messages import Msg
 from flows.program import Status
 from flows.roster import COLUMNS
 from storage import repo
@@ -85,11 +89,22 @@ async def test_submissions_and_monitoring(db: Database, clock: Clock) -> None:
         f = await repo.create_draft(s, org.ids["eka"], "kemenkes_tetap", "rencana", 2026,
                                     "rencana_pengembangan", 1, clock())
         await repo.submit(s, f.id, {"status": "selesai"}, org.ids["budi"], clock())
-        await repo.decide(s, f.id, Status.CONFIRMED, clock(), jp=2)
+        await repo.decide(s, f.id, Status.CONFIRMED, clock())
+        line = LedgerLine("kemenkes_tetap", "rencana", date(2026, 3, 2), Decimal(2), Decimal(2), Decimal(2),
+                          "amount", Msg("jp.credited", {"jp": Decimal(2)}))
+        first = await repo.add_line(s, org.ids["eka"], f.id, line, clock())
+        await repo.add_line(s, org.ids["eka"], f.id, replace(line, day=date(2025, 12, 30)), clock())
     async with db.transaction() as s:
         assert [r.id for r, _ in await repo.waiting_for(s, org.ids["budi"])] == [e.id]
         assert await repo.jp_total(s, org.ids["eka"], 2026) == 2
-        assert await repo.jp_total(s, org.ids["eka"], 2025) == 0
+        assert await repo.jp_total(s, org.ids["eka"], 2025) == 2
+        await repo.add_line(s, org.ids["eka"], f.id, reverse(replace(line, id=first)), clock())
+    async with db.transaction() as s:
+        assert await repo.jp_total(s, org.ids["eka"], 2026) == 0
+        stored = await repo.lines_of(s, org.ids["eka"], year=2026)
+        assert [x.credited for x in stored] == [2, -2] and stored[1].reverses == stored[0].id
+        assert stored[0].reason == Msg("jp.credited", {"jp": Decimal(2)})
+        assert stored[0].day == date(2026, 3, 2)
         ani = await repo.person_by_id(s, org.ids["ani"])
         assert ani
         rows, total = await repo.not_completed(s, Scope("unit_kerja", ani.unit_id), "kemenkes_tetap",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.handlers import ledger
 from bot.handlers.review import review_message
 from bot.turn import Turn
 from flows import form_engine
@@ -11,7 +12,15 @@ from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
 from flows.messages import Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR, ActivityWindow, Status, closes_on, due_stage, jp_earned, windows
+from flows.program import (
+    JP_RIGHT_PER_YEAR,
+    ActivityWindow,
+    Status,
+    activity_day,
+    closes_on,
+    due_stage,
+    windows,
+)
 from flows.spec import Activity, ProgramSpec
 from storage import repo
 from storage.repo import SubmissionRecord
@@ -72,7 +81,7 @@ async def fill(t: Turn, state: State, args: str) -> State:
     returned = await repo.returned_forms(t.s, t.person.id)
     for record in returned:
         # A form sent back for an earlier year's stage is still owed (and due first).
-        stage = t.active_stage(record.program, record.stage)
+        stage = t.active_stage(record.program, record.activity)
         if stage is not None:
             return _open(t, t.specs.programs[record.program], stage, record, late=False)
     year = t.today.year
@@ -119,7 +128,7 @@ async def _resume(t: Turn, state: FormState) -> FormState:
     if not state.program:  # a draft kept before forms knew their stage
         record = await repo.submission_for_update(t.s, state.submission_id)
         if record is not None:
-            state = replace(state, program=record.program, stage=record.stage, year=record.year)
+            state = replace(state, program=record.program, stage=record.activity, year=record.year)
     stage = t.active_stage(state.program, state.stage)
     header: list[Msg] = []
     if stage is not None:
@@ -137,22 +146,25 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
             record.status in (Status.SUBMITTED, Status.CONFIRMED):
         t.say("error.stale_button")
         return
-    stage_spec = t.active_stage(record.program, record.stage)
+    stage_spec = t.active_stage(record.program, record.activity)
     if stage_spec is None:
         t.say("form.program_inactive")
         return
     stage = Msg(stage_spec.title)
     closes = closes_on(stage_spec, record.year)
     late = closes is not None and t.today > closes
+    day = activity_day(t.specs.forms[record.form_id], cmd.answers, t.today)
     if stage_spec.sign_by is None:
         # Nobody confirms this stage: sending it completes it.
-        jp = jp_earned(stage_spec, cmd.answers, t.today)
-        await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late)
-        await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
+        await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late, day)
+        await repo.decide(t.s, record.id, Status.CONFIRMED, t.now)
+        done = replace(record, answers=dict(cmd.answers), status=Status.CONFIRMED, day=day)
+        lines = await ledger.credit_completed(t, done)
+        jp = lines[record.id].credited if record.id in lines else 0
         t.say("form.submitted_done", stage=stage, jp=jp)
         return
     coach = await repo.person_by_id(t.s, t.person.coach_id) if t.person.coach_id else None
-    await repo.submit(t.s, record.id, dict(cmd.answers), coach.id if coach else None, t.now, late)
+    await repo.submit(t.s, record.id, dict(cmd.answers), coach.id if coach else None, t.now, late, day)
     if coach is None:
         t.say("form.submitted_no_coach", stage=stage)
         return

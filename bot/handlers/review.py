@@ -4,6 +4,7 @@ roster as it is today, so a change of coach takes effect at once."""
 
 from __future__ import annotations
 
+from bot.handlers import ledger
 from bot.turn import Turn
 from flows import conversation, form_engine
 from flows.access import monitoring_scope
@@ -12,7 +13,7 @@ from flows.conversation import ReviewCommentState, State
 from flows.events import ReturnForm
 from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR, Status, jp_earned, jp_rule
+from flows.program import JP_RIGHT_PER_YEAR, Status, jp_rule
 from storage import repo
 from storage.repo import Person, SubmissionRecord
 
@@ -21,9 +22,9 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
     spec = t.specs.forms[record.form_id]
     form = FormState(record.id, spec.id, record.spec_version, record.answers, len(spec.fields))
     body = form_engine.summary(form, spec, with_buttons=False,
-                               jp=jp_rule(t.specs.programs, record.program, record.stage))
+                               jp=jp_rule(t.specs.programs, record.program, record.activity))
     head = [Msg("review.notification", {
-        "name": coachee.nama, "nip": coachee.nip, "stage": t.stage_title(record.program, record.stage),
+        "name": coachee.nama, "nip": coachee.nip, "stage": t.stage_title(record.program, record.activity),
     })]
     head.extend(_marks(record))
     return Reply((*head, *body.lines), ((
@@ -56,12 +57,12 @@ async def waiting(t: Turn, state: State, args: str) -> State:
     buttons = []
     for i, (record, coachee) in enumerate(forms, 1):
         lines.append(Msg("review.list_item", {
-            "n": i, "name": coachee.nama, "stage": t.stage_title(record.program, record.stage),
+            "n": i, "name": coachee.nama, "stage": t.stage_title(record.program, record.activity),
             "date": t.local_date(record.submitted_at) if record.submitted_at else "-",
         }))
         lines.extend(_marks(record))
         buttons.append((Button(Msg("review.open_button", {
-            "n": i, "name": coachee.nama, "stage": t.stage_title(record.program, record.stage)}),
+            "n": i, "name": coachee.nama, "stage": t.stage_title(record.program, record.activity)}),
                                pack(ReviewAction(record.id, "v"))),))
     t.reply(Reply(tuple(lines), tuple(buttons[:50])))
     return state
@@ -112,12 +113,13 @@ async def pressed(t: Turn, state: State, cb: ReviewAction) -> State:
 
 
 async def _confirm(t: Turn, record: SubmissionRecord, coachee: Person) -> None:
-    stage_spec = t.active_stage(record.program, record.stage)
+    stage_spec = t.active_stage(record.program, record.activity)
     if stage_spec is None:
         t.say("review.program_inactive")
         return
-    jp = jp_earned(stage_spec, record.answers, t.today)
-    await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, jp=jp)
+    await repo.decide(t.s, record.id, Status.CONFIRMED, t.now)
+    lines = await ledger.credit_completed(t, record)
+    jp = lines[record.id].credited if record.id in lines else 0
     stage = Msg(stage_spec.title)
     no_jp = form_engine.no_jp_lines(stage_spec.jp, t.specs.forms[record.form_id], record.answers)
     t.reply(Reply((Msg("review.confirmed", {"name": coachee.nama, "stage": stage, "jp": jp}), *no_jp)))
@@ -134,7 +136,7 @@ async def return_form(t: Turn, state: State, cmd: ReturnForm) -> State:
     else:
         record, coachee = found
         await repo.decide(t.s, record.id, Status.RETURNED, t.now, comment=cmd.comment)
-        stage = t.stage_title(record.program, record.stage)
+        stage = t.stage_title(record.program, record.activity)
         t.say("review.returned", name=coachee.nama, stage=stage)
         t.notify(coachee, Reply((Msg("review.returned_coachee", {
             "stage": stage, "coach": t.person.nama, "comment": cmd.comment,

@@ -6,6 +6,18 @@ concern lives in its own module.
 """
 
 from storage.repo._base import Person, SubmissionRecord
+from storage.repo.enrolments import (
+    EnrolmentRecord,
+    chosen_coachees,
+    enrolment_for_update,
+    enrolments_of,
+    lock_enrolment,
+    people_with_role,
+    request_enrolment,
+    requests_for,
+    set_enrolment_status,
+)
+from storage.repo.ledger import add_line, jp_total, lines_for_submission, lines_of
 from storage.repo.monitoring import PendingRow, not_completed, unit_names
 from storage.repo.people import (
     RECENT_UPDATES,
@@ -30,7 +42,6 @@ from storage.repo.roster import existing_nips, upsert_roster
 from storage.repo.submissions import (
     create_draft,
     decide,
-    jp_total,
     returned_forms,
     save_draft,
     statuses,
@@ -40,10 +51,49 @@ from storage.repo.submissions import (
 )
 
 __all__ = [
-    "RECENT_UPDATES", "PendingRow", "Person", "Redeem", "SubmissionRecord", "Turn", "coach_ids",
-    "coachees_of", "create_draft", "create_invites", "decide", "existing_nips", "jp_total",
-    "link_telegram", "linked_people", "new_code", "not_completed", "open_turn", "people_by_phone",
-    "person_by_id", "person_by_telegram", "redeem_invite", "returned_forms", "save_conversation",
-    "save_draft", "set_blocked", "set_locale", "statuses", "submission_for_update", "submit",
-    "unit_names", "upsert_roster", "waiting_for",
+    "RECENT_UPDATES",
+    "EnrolmentRecord",
+    "PendingRow",
+    "Person",
+    "Redeem",
+    "SubmissionRecord",
+    "Turn",
+    "add_line",
+    "chosen_coachees",
+    "coach_ids",
+    "coachees_of",
+    "create_draft",
+    "create_invites",
+    "decide",
+    "enrolment_for_update",
+    "enrolments_of",
+    "existing_nips",
+    "jp_total",
+    "lines_for_submission",
+    "lines_of",
+    "link_telegram",
+    "linked_people",
+    "lock_enrolment",
+    "new_code",
+    "not_completed",
+    "open_turn",
+    "people_by_phone",
+    "people_with_role",
+    "person_by_id",
+    "person_by_telegram",
+    "redeem_invite",
+    "request_enrolment",
+    "requests_for",
+    "returned_forms",
+    "save_conversation",
+    "save_draft",
+    "set_blocked",
+    "set_enrolment_status",
+    "set_locale",
+    "statuses",
+    "submission_for_update",
+    "submit",
+    "unit_names",
+    "upsert_roster",
+    "waiting_for",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -50,7 +50,7 @@ class SubmissionRecord:
     id: int
     employee_id: int
     program: str
-    stage: str
+    activity: str
     year: int
     form_id: str
     spec_version: int
@@ -59,9 +59,10 @@ class SubmissionRecord:
     status: Status
     coach_id: int | None
     review_comment: str | None
-    jp: int
     submitted_at: datetime | None
     late: bool = False
+    occurrence: int = 0
+    day: date | None = None
 
 
 # --- helpers ------------------------------------------------------------------
@@ -123,10 +124,11 @@ async def _one_person(session: AsyncSession, *where: Any) -> Person | None:
 def _record(s: Any) -> SubmissionRecord:
     """From a Submission or a row of the submissions table."""
     return SubmissionRecord(
-        id=s.id, employee_id=s.employee_id, program=s.program, stage=s.stage, year=s.year,
+        id=s.id, employee_id=s.employee_id, program=s.program, activity=s.activity, year=s.year,
         form_id=s.form_id, spec_version=s.spec_version, answers=dict(s.answers or {}),
         cursor=s.cursor, status=Status(s.status), coach_id=s.coach_id,
-        review_comment=s.review_comment, jp=s.jp, submitted_at=s.submitted_at, late=bool(s.late),
+        review_comment=s.review_comment, submitted_at=s.submitted_at, late=bool(s.late),
+        occurrence=s.occurrence, day=s.day,
     )
 
 

@@ -42,7 +42,7 @@ def _scope_filter(scope: Scope) -> Any:
 
 
 async def not_completed(
-    session: AsyncSession, scope: Scope, program: str, stage: str, year: int
+    session: AsyncSession, scope: Scope, program: str, activity: str, year: int
 ) -> tuple[list[PendingRow], int]:
     """Employees in scope who have not completed a stage, with how far they
     got, and the number of employees in scope. Status only, never answers."""
@@ -52,7 +52,7 @@ async def not_completed(
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .outerjoin(Submission, and_(
             Submission.employee_id == Employee.id, Submission.program == program,
-            Submission.stage == stage, Submission.year == year,
+            Submission.activity == activity, Submission.year == year,
         ))
         .where(_scope_filter(scope))
         .where((Submission.status.is_(None)) | (Submission.status != Status.CONFIRMED.value))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.program import Status
@@ -38,12 +38,16 @@ async def submission_for_update(session: AsyncSession, submission_id: int) -> Su
 
 
 async def create_draft(
-    session: AsyncSession, employee_id: int, program: str, stage: str, year: int,
-    form_id: str, spec_version: int, now: datetime,
+    session: AsyncSession, employee_id: int, program: str, activity: str, year: int,
+    form_id: str, spec_version: int, now: datetime, answers: dict[str, str] | None = None,
+    occurrence: int = 0,
 ) -> SubmissionRecord:
+    """A form opened for the first time; `answers` are the ones it starts
+    with (from the roster, or carried over from an earlier activity)."""
     values: dict[str, Any] = dict(
-        employee_id=employee_id, program=program, stage=stage, year=year, form_id=form_id,
-        spec_version=spec_version, answers={}, cursor=0, status=Status.NOT_STARTED.value, jp=0,
+        employee_id=employee_id, program=program, activity=activity, year=year, form_id=form_id,
+        spec_version=spec_version, answers=answers or {}, cursor=0, status=Status.NOT_STARTED.value,
+        occurrence=occurrence, day=None,
         coach_id=None, review_comment=None, submitted_at=None, decided_at=None, late=False,
         created_at=now, updated_at=now,
     )
@@ -71,21 +75,25 @@ async def save_draft(
 
 async def submit(
     session: AsyncSession, submission_id: int, answers: dict[str, str], coach_id: int | None,
-    now: datetime, late: bool = False,
+    now: datetime, late: bool = False, day: date | None = None,
 ) -> None:
     await _exec(session,
         update(Submission).where(Submission.id == submission_id).values(
             answers=answers, status=Status.SUBMITTED.value, coach_id=coach_id,
-            submitted_at=now, updated_at=now, late=late,
+            submitted_at=now, updated_at=now, late=late, day=day,
         )
     )
 
 
 async def decide(
     session: AsyncSession, submission_id: int, status: Status, now: datetime,
-    jp: int = 0, comment: str | None = None,
+    comment: str | None = None, answers: dict[str, str] | None = None,
 ) -> None:
-    values: dict[str, Any] = {"status": status.value, "decided_at": now, "updated_at": now, "jp": jp}
+    """Confirm or return a sent form; `answers` when the decider added
+    their own part (a form filled by both)."""
+    values: dict[str, Any] = {"status": status.value, "decided_at": now, "updated_at": now}
+    if answers is not None:
+        values["answers"] = answers
     if status is Status.RETURNED:
         values["review_comment"] = comment
     await _exec(session, update(Submission).where(Submission.id == submission_id).values(**values))
@@ -96,15 +104,7 @@ async def statuses(
 ) -> dict[str, SubmissionRecord]:
     conn = await session.connection()
     rows = await conn.execute(_STATUSES, {"e": employee_id, "p": program, "y": year})
-    return {r.stage: _record(r) for r in rows}
-
-
-async def jp_total(session: AsyncSession, employee_id: int, year: int) -> int:
-    total = (await _exec(session, select(func.coalesce(func.sum(Submission.jp), 0)).where(
-        Submission.employee_id == employee_id, Submission.year == year,
-        Submission.status == Status.CONFIRMED.value,
-    ))).scalar_one()
-    return int(total)
+    return {r.activity: _record(r) for r in rows if r.occurrence == 0}
 
 
 async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
