@@ -18,13 +18,22 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.handlers import BUTTONS, COMMANDS, account, forms, review
+from bot.handlers import BUTTONS, COMMANDS, account, forms, pairing, review
 from bot.i18n import Catalogs
 from bot.turn import Outgoing, Result, Sender, Settings, Turn
 from flows import conversation
 from flows.callbacks import unpack
 from flows.conversation import State
-from flows.events import Command, Event, HandleChoice, ReturnForm, RunCommand, SaveDraft, SubmitForm
+from flows.events import (
+    Command,
+    DeclineRequest,
+    Event,
+    HandleChoice,
+    ReturnForm,
+    RunCommand,
+    SaveDraft,
+    SubmitForm,
+)
 from flows.form_engine import FormState
 from flows.messages import say
 from flows.spec import SpecSet
@@ -144,6 +153,8 @@ async def _execute(t: Turn, state: State, cmd: Command) -> State:
         return state
     if isinstance(cmd, ReturnForm):
         return await review.return_form(t, state, cmd)
+    if isinstance(cmd, DeclineRequest):
+        return await pairing.decline(t, state, cmd)
     if isinstance(cmd, RunCommand):
         handler = COMMANDS.get(cmd.name)
         if handler is None:

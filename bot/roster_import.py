@@ -58,7 +58,7 @@ async def import_roster(
         report.header_error = "empty file"
         return report
     try:
-        check_header([str(c or "") for c in table[0]])
+        columns = check_header([str(c or "") for c in table[0]])
     except HeaderError as e:
         report.header_error = str(e)
         return report
@@ -73,7 +73,8 @@ async def import_roster(
 
     async with db.transaction() as s:
         known = await repo.existing_nips(s)
-        good, report.errors = parse_rows(with_progress(), allow_short_nip=allow_short_nip, known_nips=known)
+        good, report.errors = parse_rows(with_progress(), allow_short_nip=allow_short_nip, known_nips=known,
+                                         columns=columns)
         report.created, report.updated = await repo.upsert_roster(s, good, now)
     return report
 

@@ -53,8 +53,68 @@ class PickLanguage:
     lang: str
 
 
-Callback = FormAction | ReviewAction | NotFilledPage | PickLanguage
-_KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (FormAction, ReviewAction, NotFilledPage, PickLanguage)}
+@dataclass(frozen=True, slots=True)
+class JoinProgram:
+    """/program: ask to join a program that takes requests."""
+
+    PREFIX: ClassVar[str] = "pj"
+    program: str
+
+
+@dataclass(frozen=True, slots=True)
+class PickCoach:
+    """/program: the coach asked for."""
+
+    PREFIX: ClassVar[str] = "pc"
+    program: str
+    coach_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolAction:
+    """A request to join: ok approve, no decline (a reason is asked), nx
+    cancel the reason prompt (coach); wd withdraw (the person who asked)."""
+
+    PREFIX: ClassVar[str] = "en"
+    enrolment_id: int
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenActivity:
+    """Open an activity's form about a coachee (the coachee themself, or the
+    coach for a form only the coach fills or their part of a shared one)."""
+
+    PREFIX: ClassVar[str] = "oa"
+    program: str
+    activity: str
+    coachee_id: int
+    cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """/sesi: a new entry in one of a program's logs."""
+
+    PREFIX: ClassVar[str] = "ne"
+    program: str
+    activity: str
+
+
+@dataclass(frozen=True, slots=True)
+class ViewRecord:
+    """/riwayat, /coachee: read one form (only by those allowed to)."""
+
+    PREFIX: ClassVar[str] = "vr"
+    submission_id: int
+
+
+Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
+            | OpenActivity | NewEntry | ViewRecord)
+_KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (
+    FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
+    NewEntry, ViewRecord,
+)}
 
 
 class PayloadTooLong(ValueError):

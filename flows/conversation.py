@@ -14,11 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows import form_engine
-from flows.callbacks import FormAction, ReviewAction, pack, unpack
+from flows.callbacks import EnrolAction, FormAction, ReviewAction, pack, unpack
 from flows.events import (
     ChoicePicked,
+    Command,
     CommandReceived,
     ContactShared,
+    DeclineRequest,
     Event,
     HandleChoice,
     ReturnForm,
@@ -36,14 +38,17 @@ CANCEL_COMMANDS = ("batal", "cancel")
 
 @dataclass(frozen=True, slots=True)
 class ReviewCommentState:
-    """A coach is asked why the form goes back to the coachee; their own
-    form, if one was open, waits in `resume` and comes back afterwards."""
+    """A coach is asked why the form goes back to the coachee (kind
+    "return"), or why they decline a request to coach someone (kind
+    "decline"); their own form, if one was open, waits in `resume` and comes
+    back afterwards."""
 
-    submission_id: int
+    submission_id: int  # or the enrolment, for a decline
     resume: FormState | None = None
+    kind: str = "return"
 
     def to_json(self) -> dict[str, Any]:
-        return {"flow": "review_comment", "submission_id": self.submission_id,
+        return {"flow": "review_comment", "submission_id": self.submission_id, "kind": self.kind,
                 "resume": self.resume.to_json() if self.resume else None}
 
 
@@ -79,7 +84,8 @@ def state_from_json(data: Mapping[str, Any] | None) -> State:
     if flow == "review_comment":
         resume = data.get("resume")
         return ReviewCommentState(int(data["submission_id"]),
-                                  FormState.from_json(resume) if resume else None)
+                                  FormState.from_json(resume) if resume else None,
+                                  str(data.get("kind", "return")))
     return None
 
 
@@ -116,14 +122,15 @@ def _form_step(state: FormState, event: Event, ctx: Context, now: datetime) -> S
     return form_engine.step(form_engine.reconcile(state, frame.spec), event, frame)
 
 
-def review_cancel_button(submission_id: int) -> Button:
-    return Button(Msg("button.cancel"), pack(ReviewAction(submission_id, "x")))
+def review_cancel_button(target: int, kind: str = "return") -> Button:
+    payload = EnrolAction(target, "nx") if kind == "decline" else ReviewAction(target, "x")
+    return Button(Msg("button.cancel"), pack(payload))
 
 
-def ask_review_comment(submission_id: int, resume: FormState | None = None) -> Step:
-    prompt = Reply((Msg("review.ask_comment", {"limit": LONG_TEXT_MAX}),),
-                   ((review_cancel_button(submission_id),),))
-    return Step(ReviewCommentState(submission_id, resume), (prompt,))
+def ask_review_comment(target: int, resume: FormState | None = None, kind: str = "return") -> Step:
+    key = "pairing.ask_reason" if kind == "decline" else "review.ask_comment"
+    prompt = Reply((Msg(key, {"limit": LONG_TEXT_MAX}),), ((review_cancel_button(target, kind),),))
+    return Step(ReviewCommentState(target, resume, kind), (prompt,))
 
 
 def resume_form(form: FormState | None, ctx: Context, now: datetime) -> Step:
@@ -140,7 +147,7 @@ def _review_step(state: ReviewCommentState, event: Event, ctx: Context, now: dat
             return _cancelled(state, ctx, now)
         return Step(state, (), (RunCommand(event.name, event.args),))
     if isinstance(event, ChoicePicked):
-        if event.data == review_cancel_button(state.submission_id).data:
+        if event.data == review_cancel_button(state.submission_id, state.kind).data:
             return _cancelled(state, ctx, now)
         return Step(state, (), (HandleChoice(event.data),))
     if not isinstance(event, TextReceived):
@@ -152,11 +159,14 @@ def _review_step(state: ReviewCommentState, event: Event, ctx: Context, now: dat
             problem = Msg(e.key, dict(e.params))
         else:
             # The application confirms the return first, then shows the form again.
-            return Step(state.resume, (), (ReturnForm(state.submission_id, comment),))
-    ask = ask_review_comment(state.submission_id, state.resume)
+            done: Command = DeclineRequest(state.submission_id, comment) if state.kind == "decline" \
+                else ReturnForm(state.submission_id, comment)
+            return Step(state.resume, (), (done,))
+    ask = ask_review_comment(state.submission_id, state.resume, state.kind)
     return Step(state, (Reply((problem,)), *ask.replies))
 
 
 def _cancelled(state: ReviewCommentState, ctx: Context, now: datetime) -> Step:
     back = resume_form(state.resume, ctx, now)
-    return Step(back.state, (Reply((Msg("review.comment_cancelled"),)), *back.replies))
+    key = "pairing.decline_cancelled" if state.kind == "decline" else "review.comment_cancelled"
+    return Step(back.state, (Reply((Msg(key),)), *back.replies))

@@ -62,6 +62,14 @@ class ReturnForm:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclineRequest:
+    """A coach declines a request to coach someone, with the reason given."""
+
+    enrolment_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RunCommand:
     """A slash command for the application to handle (it may need data)."""
 
@@ -77,4 +85,4 @@ class HandleChoice:
     data: str
 
 
-Command = SaveDraft | SubmitForm | ReturnForm | RunCommand | HandleChoice
+Command = SaveDraft | SubmitForm | ReturnForm | DeclineRequest | RunCommand | HandleChoice

@@ -14,8 +14,12 @@ COLUMNS = (
     "nip", "nama", "jabatan", "pangkat_golongan", "level", "unit_utama", "unit_kerja",
     "nip_atasan", "telepon", "email", "peran", "zona_waktu",
 )
-OPTIONAL_COLUMNS = ("nip_penilai",)
-ROLES = frozenset({"pic", "koordinator", "pembina", "admin"})
+# Optional last columns, in this order; either may be left out.
+OPTIONAL_COLUMNS = ("nip_penilai", "talenta")
+# coach_profesi: may be asked to coach in the Profesi/Talenta programs.
+ROLES = frozenset({"pic", "koordinator", "pembina", "admin", "coach_profesi"})
+YES = frozenset({"ya", "y", "yes", "1", "true", "x"})
+NO = frozenset({"", "tidak", "t", "no", "n", "0", "false", "-"})
 LEVELS = frozenset({"madya", "muda", "pertama"})
 ZONE_ALIASES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 # Indonesia's IANA zones; any of them may be named directly.
@@ -38,6 +42,7 @@ class RosterRow:
     roles: frozenset[str]
     timezone: str | None
     nip_penilai: str | None
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +56,16 @@ class HeaderError(ValueError):
     pass
 
 
-def check_header(header: Sequence[str]) -> bool:
-    """Validate the header; returns whether the nip_penilai column is present."""
+def check_header(header: Sequence[str]) -> tuple[str, ...]:
+    """Validate the header; returns every column it has, in file order."""
     names = [h.strip().lower() for h in header]
     while names and not names[-1]:
         names.pop()
-    if tuple(names[: len(COLUMNS)]) != COLUMNS or len(names) > len(COLUMNS) + 1:
-        raise HeaderError(",".join(COLUMNS) + "[,nip_penilai]")
-    if len(names) == len(COLUMNS) + 1 and names[-1] != OPTIONAL_COLUMNS[0]:
-        raise HeaderError(",".join(COLUMNS) + "[,nip_penilai]")
-    return len(names) == len(COLUMNS) + 1
+    extra = names[len(COLUMNS):]
+    in_order = [c for c in OPTIONAL_COLUMNS if c in extra]
+    if tuple(names[: len(COLUMNS)]) != COLUMNS or extra != in_order:
+        raise HeaderError(",".join(COLUMNS) + "".join(f"[,{c}]" for c in OPTIONAL_COLUMNS))
+    return tuple(names)
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -86,6 +91,7 @@ def parse_rows(
     *,
     allow_short_nip: bool,
     known_nips: Iterable[str] = (),
+    columns: Sequence[str] = COLUMNS + OPTIONAL_COLUMNS,
 ) -> tuple[list[RosterRow], list[RowError]]:
     """Check data rows (numbered as in the file). Good rows come back in
     file order; each bad row is reported once with its first problem."""
@@ -93,10 +99,11 @@ def parse_rows(
     errors: list[RowError] = []
     seen_rows: dict[str, int] = {}
     for number, cells in rows:
-        values = [_cell(c) for c in cells] + [""] * (len(COLUMNS) + 1)
+        values = [_cell(c) for c in cells]
         if not any(values):
             continue
-        record = dict(zip((*COLUMNS, *OPTIONAL_COLUMNS), values, strict=False))
+        record = {c: "" for c in OPTIONAL_COLUMNS} | dict(zip(columns, values, strict=False))
+        record = {c: record.get(c, "") for c in (*COLUMNS, *OPTIONAL_COLUMNS)}
         problem = _check(number, record, allow_short_nip)
         if isinstance(problem, RowError):
             errors.append(problem)
@@ -160,6 +167,9 @@ def _check(number: int, r: dict[str, str], allow_short: bool) -> RosterRow | Row
         phone = normalize_phone(r["telepon"])
         if phone is None:
             return RowError(number, "roster.error.phone", {"value": r["telepon"]})
+    talenta = r["talenta"].lower()
+    if talenta not in YES | NO:
+        return RowError(number, "roster.error.flag", {"column": "talenta", "value": r["talenta"]})
     refs: dict[str, str | None] = {}
     for col in ("nip_atasan", "nip_penilai"):
         ref = r[col].replace(" ", "") or None
@@ -171,5 +181,5 @@ def _check(number: int, r: dict[str, str], allow_short: bool) -> RosterRow | Row
         pangkat_golongan=r["pangkat_golongan"], level=level, unit_utama=r["unit_utama"],
         unit_kerja=r["unit_kerja"], nip_atasan=refs["nip_atasan"], phone=phone,
         email=r["email"] or None, roles=roles, timezone=zone or None,
-        nip_penilai=refs["nip_penilai"],
+        nip_penilai=refs["nip_penilai"], flags=frozenset({"talenta"} if talenta in YES else ()),
     )

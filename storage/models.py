@@ -86,6 +86,8 @@ class Employee(Base):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     roles: Mapped[str] = mapped_column(String(100), default="")  # comma-separated
+    # Roster marks that open a program to the person (talenta), comma-separated.
+    flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
     timezone: Mapped[str | None] = mapped_column(String(64))
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     locale: Mapped[str | None] = mapped_column(String(8))

@@ -23,8 +23,12 @@ def test_phone_normalisation(raw: str, expected: str | None) -> None:
 
 
 def test_header() -> None:
-    assert check_header([c.upper() for c in COLUMNS]) is False
-    assert check_header([*COLUMNS, "nip_penilai"]) is True
+    assert check_header([c.upper() for c in COLUMNS]) == COLUMNS
+    assert check_header([*COLUMNS, "nip_penilai"]) == (*COLUMNS, "nip_penilai")
+    assert check_header([*COLUMNS, "talenta"]) == (*COLUMNS, "talenta")
+    assert check_header([*COLUMNS, "nip_penilai", "talenta"]) == (*COLUMNS, "nip_penilai", "talenta")
+    with pytest.raises(HeaderError):
+        check_header([*COLUMNS, "talenta", "nip_penilai"])
     with pytest.raises(HeaderError):
         check_header(list(reversed(COLUMNS)))
     with pytest.raises(HeaderError):
@@ -79,3 +83,15 @@ def test_superior_later_in_file_or_in_database() -> None:
 def test_blank_rows_ignored() -> None:
     good, errors = parse_rows([(2, [""] * 12), (3, [None] * 12)], allow_short_nip=False)
     assert good == [] and errors == []
+
+
+def test_talenta_flag_and_profesi_coach_role() -> None:
+    row = ["199001012015011001", "Ani", "Analis", "III/a", "", "Setjen", "Biro Umum", "", "", "",
+           "coach_profesi", "WIB"]
+    columns = (*COLUMNS, "talenta")
+    good, errors = parse_rows([(2, [*row, "Ya"])], allow_short_nip=False, columns=columns)
+    assert not errors and good[0].flags == {"talenta"} and good[0].roles == {"coach_profesi"}
+    good, _ = parse_rows([(2, row)], allow_short_nip=False, columns=columns)
+    assert good[0].flags == frozenset()
+    _, errors = parse_rows([(2, [*row, "mungkin"])], allow_short_nip=False, columns=columns)
+    assert errors[0].key == "roster.error.flag"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.handlers import account, forms, monitoring, review
+from bot.handlers import account, forms, ledger, monitoring, pairing, review
 from bot.turn import Turn
-from flows.callbacks import NotFilledPage, PickLanguage, ReviewAction
+from flows.callbacks import EnrolAction, JoinProgram, NotFilledPage, PickCoach, PickLanguage, ReviewAction
 from flows.conversation import State
 
 CommandHandler = Callable[[Turn, State, str], Awaitable[State]]
@@ -23,10 +23,15 @@ COMMANDS: dict[str, CommandHandler] = {
     "isi": forms.fill,
     "tinjau": review.waiting,
     "belum_isi": monitoring.not_filled,
+    "program": pairing.programs,
+    "jp": ledger.show,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
     PickLanguage: account.picked_language,
     ReviewAction: review.pressed,
     NotFilledPage: monitoring.page_pressed,
+    JoinProgram: pairing.join_pressed,
+    PickCoach: pairing.coach_picked,
+    EnrolAction: pairing.pressed,
 }

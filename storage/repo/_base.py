@@ -34,6 +34,7 @@ class Person:
     phone: str | None
     email: str | None
     roles: frozenset[str]
+    flags: frozenset[str]
     timezone: str | None  # the person's own, else their unit's
     telegram_id: int | None
     locale: str | None
@@ -90,7 +91,8 @@ _UnitUtama = aliased(Unit)
 _PERSON_COLUMNS = (
     Employee.id, Employee.nip, Employee.nama, Employee.jabatan, Employee.pangkat_golongan,
     Employee.level, Employee.atasan_id, Employee.penilai_id, Employee.phone, Employee.email,
-    Employee.roles, Employee.timezone, Employee.telegram_id, Employee.locale, Employee.blocked_at,
+    Employee.roles, Employee.flags, Employee.timezone, Employee.telegram_id, Employee.locale,
+    Employee.blocked_at,
     _UnitKerja.id.label("uk_id"), _UnitKerja.name.label("uk_name"), _UnitKerja.timezone.label("uk_tz"),
     _UnitUtama.id.label("uu_id"), _UnitUtama.name.label("uu_name"), _UnitUtama.timezone.label("uu_tz"),
 )
@@ -111,6 +113,7 @@ def _person(r: Any) -> Person:
         level=r.level, unit_id=r.uk_id, unit_name=r.uk_name, unit_utama_id=r.uu_id,
         unit_utama_name=r.uu_name or "", atasan_id=r.atasan_id, penilai_id=r.penilai_id,
         phone=r.phone, email=r.email, roles=frozenset(x for x in r.roles.split(",") if x),
+        flags=frozenset(x for x in (r.flags or "").split(",") if x),
         timezone=r.timezone or r.uk_tz or r.uu_tz, telegram_id=r.telegram_id, locale=r.locale,
         blocked=r.blocked_at is not None,
     )

@@ -53,6 +53,7 @@ async def upsert_roster(
         values = dict(
             nama=r.nama, jabatan=r.jabatan, pangkat_golongan=r.pangkat_golongan, level=r.level,
             unit_id=kerja, phone=r.phone, email=r.email, roles=",".join(sorted(r.roles)),
+            flags=",".join(sorted(r.flags)),
             timezone=r.timezone, updated_at=now,
         )
         emp = by_nip.get(r.nip)

@@ -28,6 +28,8 @@ _JP = sa.Numeric(6, 1)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('flags', sa.String(length=100), nullable=False, server_default=''))
     op.create_table(
         'enrolments',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -155,3 +157,5 @@ def downgrade() -> None:
         batch_op.create_index('ix_submissions_program_year_stage', ['program', 'year', 'stage'])
     op.drop_index(op.f('ix_enrolments_coach_id'), table_name='enrolments')
     op.drop_table('enrolments')
+    with op.batch_alter_table('employees', schema=None) as batch_op:
+        batch_op.drop_column('flags')
