@@ -109,11 +109,19 @@ class ViewRecord:
     submission_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class CoacheeForms:
+    """/coachee: the forms of one coachee."""
+
+    PREFIX: ClassVar[str] = "cf"
+    coachee_id: int
+
+
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
-            | OpenActivity | NewEntry | ViewRecord)
+            | OpenActivity | NewEntry | ViewRecord | CoacheeForms)
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
-    NewEntry, ViewRecord,
+    NewEntry, ViewRecord, CoacheeForms,
 )}
 
 

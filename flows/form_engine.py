@@ -49,6 +49,8 @@ class FormState:
     year: int = 0
     # A date before the cycle's year, waiting for the person to confirm it.
     pending: str | None = None
+    # Who is filling: the coachee, or their coach (their part, or a form only they fill).
+    role: str = "coachee"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class FormState:
             "stage": self.stage,
             "year": self.year,
             "pending": self.pending,
+            "role": self.role,
         }
 
     @classmethod
@@ -78,6 +81,7 @@ class FormState:
             stage=str(data.get("stage", "")),
             year=int(data.get("year", 0)),
             pending=data.get("pending"),
+            role=str(data.get("role", "coachee")),
         )
 
 

@@ -125,13 +125,16 @@ def jp_rule(programs: Mapping[str, ProgramSpec], program_id: str, activity_id: s
     return activity.jp if activity else None
 
 
-def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]]) -> Activity | None:
-    """The stage someone named: by id, alias, or its title in any language
-    (`titles` maps stage id to its rendered titles); a unique prefix will do."""
+def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[str]],
+               among: Iterable[Activity] | None = None) -> Activity | None:
+    """The stage (or, given `among`, the activity) someone named: by id,
+    alias, or its title in any language (`titles` maps an id to its
+    rendered titles); a unique prefix will do."""
     wanted = plain(typed)
     if not wanted:
         return None
-    names = {s.id: {plain(n) for n in (s.id, *s.aliases, *titles.get(s.id, ()))} for s in program.stages}
+    names = {s.id: {plain(n) for n in (s.id, *s.aliases, *titles.get(s.id, ()))}
+             for s in (program.stages if among is None else among)}
     exact = [sid for sid, ns in names.items() if wanted in ns]
     if len(exact) == 1:
         return program.activity(exact[0])

@@ -279,6 +279,8 @@ async def test_returned_last_year_is_still_reachable_in_january(db: Database, cl
     await sent_back(h, tg, "Perbaiki IKI")
     clock.now = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
     out = texts(await h.say(tg["ani"], "/isi"))
+    assert "Pilih salah satu" in out  # last year's returned form, and this year's Rencana
+    out = texts(await h.press(tg["ani"], h.button(tg["ani"], "Rencana Pengembangan 2026 (perlu diperbaiki)")))
     assert "Perbaiki IKI" in out and "Ringkasan" in out
     out = await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
     assert "Ani Test" in texts([m for m in out if m.chat_id == tg["budi"]])

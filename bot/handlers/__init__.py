@@ -7,9 +7,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.handlers import account, forms, ledger, monitoring, pairing, review
+from bot.handlers import account, forms, ledger, logbook, monitoring, pairing, records, review, status
 from bot.turn import Turn
-from flows.callbacks import EnrolAction, JoinProgram, NotFilledPage, PickCoach, PickLanguage, ReviewAction
+from flows.callbacks import (
+    CoacheeForms,
+    EnrolAction,
+    JoinProgram,
+    NewEntry,
+    NotFilledPage,
+    OpenActivity,
+    PickCoach,
+    PickLanguage,
+    ReviewAction,
+    ViewRecord,
+)
 from flows.conversation import State
 
 CommandHandler = Callable[[Turn, State, str], Awaitable[State]]
@@ -19,12 +30,15 @@ COMMANDS: dict[str, CommandHandler] = {
     "bantuan": account.help_, "help": account.help_,
     "batal": account.cancel_idle, "cancel": account.cancel_idle,
     "bahasa": account.language, "language": account.language,
-    "status": forms.status,
+    "status": status.status,
     "isi": forms.fill,
     "tinjau": review.waiting,
     "belum_isi": monitoring.not_filled,
     "program": pairing.programs,
     "jp": ledger.show,
+    "sesi": logbook.new_entry,
+    "riwayat": records.history,
+    "coachee": records.coachees,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
@@ -34,4 +48,8 @@ BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
     JoinProgram: pairing.join_pressed,
     PickCoach: pairing.coach_picked,
     EnrolAction: pairing.pressed,
+    OpenActivity: forms.open_pressed,
+    NewEntry: logbook.entry_pressed,
+    ViewRecord: records.view,
+    CoacheeForms: records.coachee_forms,
 }

@@ -1,29 +1,45 @@
-"""The coachee's side: /isi opens what is due, /status, and sending a form."""
+"""Filling forms: /isi opens what is due (or asks which, when several are),
+a coach opens the forms they fill about a coachee, and sending a form."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from bot.handlers import ledger
-from bot.handlers.review import review_message
+from bot.handlers import review
+from bot.handlers.taking_part import Taking, coach_id, enrolment_of, roster_facts, signer_id, taking_part
+from bot.i18n import LANGUAGES
 from bot.turn import Turn
 from flows import form_engine
+from flows.callbacks import OpenActivity, pack
 from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
-from flows.messages import Msg, Reply
+from flows.form_view import initial_answers
+from flows.messages import Button, Msg, Reply
 from flows.program import (
-    JP_RIGHT_PER_YEAR,
-    ActivityWindow,
     Status,
     activity_day,
     closes_on,
+    coachee_turn,
     due_stage,
-    windows,
+    find_stage,
+    is_done,
+    opened,
 )
 from flows.spec import Activity, ProgramSpec
 from storage import repo
-from storage.repo import SubmissionRecord
+from storage.repo import Person, SubmissionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """Something the coachee can fill now."""
+
+    program: ProgramSpec
+    activity: Activity
+    cycle: int
+    record: SubmissionRecord | None
+    late: bool
 
 
 def show(t: Turn, form: FormState) -> FormState:
@@ -32,108 +48,208 @@ def show(t: Turn, form: FormState) -> FormState:
     return replace(form, notice=())
 
 
-def _opening(t: Turn, program: ProgramSpec, stage: Activity) -> Msg:
-    form = t.specs.forms[stage.form]
-    return Msg("form.opening", {"program": Msg(program.title), "stage": Msg(stage.title),
+def opening(program: ProgramSpec, activity: Activity, t: Turn) -> Msg:
+    form = t.specs.forms[activity.form]
+    return Msg("form.opening", {"program": Msg(program.title), "stage": Msg(activity.title),
                                 "form": Msg(form.title)})
-
-
-async def status(t: Turn, state: State, args: str) -> State:
-    year = t.today.year
-    lines: list[Msg] = [Msg("status.title", {"year": year, "name": t.person.nama})]
-    for program in t.specs.programs.values():
-        records = await repo.statuses(t.s, t.person.id, program.id, year)
-        lines.append(Msg("status.program", {"program": Msg(program.title)}))
-        for w in windows(program, year):
-            record = records.get(w.activity.id)
-            current = record.status if record else Status.NOT_STARTED
-            lines.append(Msg("status.stage", {
-                "stage": Msg(w.activity.title), "opens": w.opens, "closes": w.closes,
-                "status": Msg(f"status.{current.value}"),
-            }))
-            lines.extend(_stage_flags(t, w, record, current))
-    if t.person.coach_id is None:
-        lines.append(Msg("status.no_coach"))
-    jp = await repo.jp_total(t.s, t.person.id, year)
-    lines.append(Msg("status.jp", {"jp": jp, "target": JP_RIGHT_PER_YEAR}))
-    t.reply(Reply(tuple(lines)))
-    return state
-
-
-def _stage_flags(t: Turn, w: ActivityWindow, record: SubmissionRecord | None, current: Status) -> list[Msg]:
-    """What a stage's status line leaves unsaid: late, running now, no JP."""
-    done = current in (Status.SUBMITTED, Status.CONFIRMED)
-    flags: list[Msg] = []
-    if record is not None and record.late:
-        flags.append(Msg("status.flag_sent_late"))
-    elif not done and t.today > w.closes:
-        flags.append(Msg("status.flag_late", {"closes": w.closes}))
-    if not done and w.contains(t.today):
-        flags.append(Msg("status.flag_current", {"days": (w.closes - t.today).days}))
-    if record is not None and current is Status.CONFIRMED and record.form_id in t.specs.forms:
-        flags.extend(form_engine.no_jp_lines(w.activity.jp, t.specs.forms[record.form_id], record.answers))
-    return flags
 
 
 async def fill(t: Turn, state: State, args: str) -> State:
     if isinstance(state, FormState):
         return await _resume(t, state)
-    returned = await repo.returned_forms(t.s, t.person.id)
-    for record in returned:
-        # A form sent back for an earlier year's stage is still owed (and due first).
-        stage = t.active_stage(record.program, record.activity)
-        if stage is not None:
-            return _open(t, t.specs.programs[record.program], stage, record, late=False)
-    year = t.today.year
-    for program in t.specs.programs.values():
-        records = await repo.statuses(t.s, t.person.id, program.id, year)
-        due = due_stage(program, {k: r.status for k, r in records.items()}, t.today)
-        if due is None:
-            continue
-        spec = t.specs.forms[due.activity.form]
-        record = records.get(due.activity.id) or await repo.create_draft(
-            t.s, t.person.id, program.id, due.activity.id, year, spec.id, spec.version, t.now
-        )
-        return _open(t, program, due.activity, record, due.late)
-    waiting = [
-        r for p in t.specs.programs.values()
-        for r in (await repo.statuses(t.s, t.person.id, p.id, year)).values()
-        if r.status is Status.SUBMITTED
-    ]
-    t.say("fill.waiting" if waiting else "fill.nothing_due")
+    if args:
+        return await _fill_named(t, state, args)
+    items = await _due(t)
+    if len(items) == 1:
+        item = items[0]
+        return await open_record(t, item.program, item.activity, item.cycle, t.person, item.record, item.late)
+    if items:
+        rows = tuple((Button(_pick_label(t, i), pack(OpenActivity(i.program.id, i.activity.id, t.person.id,
+                                                                    i.cycle))),) for i in items)
+        t.reply(Reply((Msg("fill.pick", {"count": len(items)}),), rows))
+        return state
+    waiting = await _waiting_for_others(t)
+    t.reply(Reply(tuple(waiting) or (Msg("fill.nothing_due"),)))
     return state
 
 
-def _open(t: Turn, program: ProgramSpec, stage: Activity, record: SubmissionRecord, late: bool) -> FormState:
-    spec = t.specs.forms[stage.form]
-    notice: list[Msg] = [_opening(t, program, stage)]
+def _pick_label(t: Turn, item: Item) -> Msg:
+    returned = item.record is not None and item.record.status is Status.RETURNED
+    key = "fill.pick_returned" if returned else "fill.pick_late" if item.late else "fill.pick_button"
+    return Msg(key, {"program": Msg(item.program.title), "stage": Msg(item.activity.title),
+                     "year": item.cycle})
+
+
+async def _due(t: Turn) -> list[Item]:
+    """Forms sent back for changes (of any year) first, then each program's due activity."""
+    items: dict[tuple[str, str, int], Item] = {}
+    for record in await repo.returned_forms(t.s, t.person.id):
+        program = t.specs.programs.get(record.program)
+        activity = program.find(record.activity) if program else None
+        if program and activity:
+            key = (program.id, activity.id, record.year)
+            items[key] = Item(program, activity, record.year, record, False)
+    for taking in await taking_part(t, t.person):
+        records = await repo.statuses(t.s, t.person.id, taking.program.id, taking.cycle)
+        due = due_stage(taking.program, {k: r.status for k, r in records.items()}, t.today, taking.cycle)
+        if due is not None:
+            key = (taking.program.id, due.activity.id, taking.cycle)
+            items.setdefault(key, Item(taking.program, due.activity, taking.cycle,
+                                       records.get(due.activity.id), due.late))
+    return list(items.values())
+
+
+async def _waiting_for_others(t: Turn) -> list[Msg]:
+    """Why nothing is due: forms with the coach, or a step only the coach fills."""
+    lines: list[Msg] = []
+    for taking in await taking_part(t, t.person):
+        records = await repo.statuses(t.s, t.person.id, taking.program.id, taking.cycle)
+        statuses = {k: r.status for k, r in records.items()}
+        for activity in taking.program.activities:
+            status = statuses.get(activity.id, Status.NOT_STARTED)
+            if status is Status.SUBMITTED:
+                lines.append(Msg("fill.waiting_item", {"stage": Msg(activity.title)}))
+            elif activity.filled_by == "coach" and activity.part_of is None and not is_done(status) \
+                    and opened(taking.program, activity, statuses, taking.cycle, t.today):
+                lines.append(Msg("fill.coach_fills", {"stage": Msg(activity.title)}))
+    return lines
+
+
+async def _fill_named(t: Turn, state: State, name: str) -> State:
+    """/isi <name>: the activity the person named, if it is theirs to fill now."""
+    for taking in await taking_part(t, t.person):
+        titles = {a.id: [t.app.catalogs.render(Msg(a.title), lang) for lang in LANGUAGES]
+                  for a in taking.program.activities}
+        activity = find_stage(taking.program, name, titles, taking.program.activities)
+        if activity is not None:
+            return await open_for_coachee(t, state, taking, activity)
+    t.say("fill.unknown_name", name=name)
+    return state
+
+
+async def open_for_coachee(t: Turn, state: State, taking: Taking, activity: Activity) -> State:
+    program, cycle = taking.program, taking.cycle
+    if activity.filled_by == "coach":
+        coach = await _person(t, coach_id(t.person, taking))
+        t.say("fill.coach_only", stage=Msg(activity.title), coach=coach.nama if coach else "-")
+        return state
+    if activity.schedule.kind == "log":
+        t.say("fill.use_sesi", stage=Msg(activity.title))
+        return state
+    records = await repo.statuses(t.s, t.person.id, program.id, cycle)
+    statuses = {k: r.status for k, r in records.items()}
+    status = statuses.get(activity.id, Status.NOT_STARTED)
+    if not coachee_turn(activity, status):
+        t.say(f"fill.already_{status.value}", stage=Msg(activity.title))
+        return state
+    if not opened(program, activity, statuses, cycle, t.today):
+        t.say("fill.not_open_yet", stage=Msg(activity.title))
+        return state
+    closes = closes_on(activity, cycle)
+    return await open_record(t, program, activity, cycle, t.person, records.get(activity.id),
+                       closes is not None and t.today > closes)
+
+
+async def open_pressed(t: Turn, state: State, cb: OpenActivity) -> State:
+    program = t.specs.programs.get(cb.program)
+    activity = program.find(cb.activity) if program else None
+    if program is None or activity is None:
+        t.say("form.program_inactive")
+        return state
+    if cb.coachee_id == t.person.id:
+        taking = await enrolment_of(t, t.person, program, cb.cycle)
+        if taking is None:
+            t.say("error.stale_button")
+            return state
+        return await open_for_coachee(t, state, taking, activity)
+    return await _open_as_coach(t, state, program, activity, cb)
+
+
+async def _open_as_coach(t: Turn, state: State, program: ProgramSpec, activity: Activity,
+                         cb: OpenActivity) -> State:
+    """A coach opens the form they fill about their coachee: one only they
+    fill, or their part of one filled by both once the coachee sent theirs."""
+    coachee = await repo.person_by_id(t.s, cb.coachee_id)
+    taking = await enrolment_of(t, coachee, program, cb.cycle) if coachee else None
+    if coachee is None or taking is None or coach_id(coachee, taking) != t.person.id:
+        t.say("error.stale_button")
+        return state
+    records = await repo.statuses(t.s, coachee.id, program.id, cb.cycle)
+    statuses = {k: r.status for k, r in records.items()}
+    status = statuses.get(activity.id, Status.NOT_STARTED)
+    if activity.filled_by == "coachee" or status is Status.CONFIRMED:
+        t.say("review.already_decided", status=Msg(f"status.{status.value}"))
+        return state
+    if activity.filled_by == "both" and status is not Status.SUBMITTED:
+        t.say("review.coachee_first", name=coachee.nama, stage=Msg(activity.title))
+        return state
+    if not opened(program, activity, statuses, cb.cycle, t.today):
+        t.say("fill.not_open_yet", stage=Msg(activity.title))
+        return state
+    return await open_record(t, program, activity, cb.cycle, coachee, records.get(activity.id), role="coach")
+
+
+async def _person(t: Turn, person_id: int | None) -> Person | None:
+    return await repo.person_by_id(t.s, person_id) if person_id is not None else None
+
+
+async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: int, coachee: Person,
+                      record: SubmissionRecord | None, late: bool = False, role: str = "coachee",
+                      occurrence: int = 0) -> FormState:
+    """Open a form (made now if it is new, with what it starts from) as its
+    coachee or as their coach."""
+    spec = t.specs.forms[activity.form]
+    taking = await enrolment_of(t, coachee, program, cycle)
+    coach = await _person(t, coach_id(coachee, taking)) if taking else None
+    if record is None:
+        earlier, carried = await _carried(t, coachee, program, activity, cycle)
+        answers = initial_answers(spec, roster_facts(coachee, coach), earlier, carried)
+        record = await repo.create_draft(t.s, coachee.id, program.id, activity.id, cycle, spec.id,
+                                         spec.version, t.now, answers=answers, occurrence=occurrence)
+    notice: list[Msg] = [opening(program, activity, t)]
+    if role == "coach":
+        notice.append(Msg("form.about_coachee", {"name": coachee.nama, "nip": coachee.nip}))
     if late:
-        notice.append(Msg("form.late", {"closes": closes_on(stage, record.year)}))
-    if stage.sign_by == "coach" and t.person.coach_id is None:
+        notice.append(Msg("form.late", {"closes": closes_on(activity, record.year)}))
+    if role == "coachee" and activity.sign_by is not None and taking is not None \
+            and signer_id(activity, coachee, taking) is None:
         notice.append(Msg("form.no_coach_warning"))
-    cursor = record.cursor
+    cursor = record.cursor if role == "coachee" else 0
     if record.status is Status.RETURNED:
         notice.append(Msg("form.returned_notice", {"comment": record.review_comment or "-"}))
         cursor = len(spec.fields)
-    elif record.answers:
+    elif record.status is Status.DRAFT and role == "coachee":
         notice.append(Msg("form.resumed"))
-    form = FormState(record.id, spec.id, record.spec_version, record.answers,
-                     min(cursor, len(spec.fields)), False, tuple(notice),
-                     program=program.id, stage=stage.id, year=record.year)
+    form = FormState(record.id, spec.id, record.spec_version, record.answers, min(cursor, len(spec.fields)),
+                     False, tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role)
     return show(t, form_engine.reconcile(form, spec))
+
+
+async def _carried(t: Turn, coachee: Person, program: ProgramSpec, activity: Activity,
+                   cycle: int) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Answers an activity starts from: the latest earlier activity named in
+    its `prefill` that has answers (check-ins carry the Rencana's RHK)."""
+    if activity.prefill is None:
+        return {}, ()
+    records = await repo.statuses(t.s, coachee.id, program.id, cycle)
+    for earlier in activity.prefill.from_:
+        found = records.get(earlier)
+        if found is not None and found.answers:
+            return dict(found.answers), activity.prefill.fields
+    return {}, ()
 
 
 async def _resume(t: Turn, state: FormState) -> FormState:
     """/isi with a form open: the same form, with its header, where it was."""
-    if not state.program:  # a draft kept before forms knew their stage
+    if not state.program:  # a draft kept before forms knew their activity
         record = await repo.submission_for_update(t.s, state.submission_id)
         if record is not None:
             state = replace(state, program=record.program, stage=record.activity, year=record.year)
-    stage = t.active_stage(state.program, state.stage)
+    activity = t.active_stage(state.program, state.stage)
     header: list[Msg] = []
-    if stage is not None:
-        header.append(_opening(t, t.specs.programs[state.program], stage))
-        closes = closes_on(stage, state.year or t.today.year)
+    if activity is not None:
+        header.append(opening(t.specs.programs[state.program], activity, t))
+        closes = closes_on(activity, state.year or t.today.year)
         if closes is not None and t.today > closes:
             header.append(Msg("form.late", {"closes": closes}))
     current = form_engine.reconcile(state, t.specs.forms[state.form_id])
@@ -142,36 +258,51 @@ async def _resume(t: Turn, state: FormState) -> FormState:
 
 async def submit(t: Turn, cmd: SubmitForm) -> None:
     record = await repo.submission_for_update(t.s, cmd.submission_id)
-    if record is None or record.employee_id != t.person.id or \
-            record.status in (Status.SUBMITTED, Status.CONFIRMED):
+    if record is None:
         t.say("error.stale_button")
         return
-    stage_spec = t.active_stage(record.program, record.activity)
-    if stage_spec is None:
+    program = t.specs.programs.get(record.program)
+    activity = program.find(record.activity) if program else None
+    if program is None or activity is None:
         t.say("form.program_inactive")
         return
-    stage = Msg(stage_spec.title)
-    closes = closes_on(stage_spec, record.year)
-    late = closes is not None and t.today > closes
-    day = activity_day(t.specs.forms[record.form_id], cmd.answers, t.today)
-    if stage_spec.sign_by is None:
-        # Nobody confirms this stage: sending it completes it.
-        await repo.submit(t.s, record.id, dict(cmd.answers), None, t.now, late, day)
-        await repo.decide(t.s, record.id, Status.CONFIRMED, t.now)
-        done = replace(record, answers=dict(cmd.answers), status=Status.CONFIRMED, day=day)
-        lines = await ledger.credit_completed(t, done)
-        jp = lines[record.id].credited if record.id in lines else 0
-        t.say("form.submitted_done", stage=stage, jp=jp)
+    mine = record.employee_id == t.person.id
+    coachee = t.person if mine else await repo.person_by_id(t.s, record.employee_id)
+    taking = await enrolment_of(t, coachee, program, record.year) if coachee else None
+    if coachee is None or taking is None or not _may_send(t, record, activity, coachee, taking):
+        t.say("error.stale_button")
         return
-    coach = await repo.person_by_id(t.s, t.person.coach_id) if t.person.coach_id else None
-    await repo.submit(t.s, record.id, dict(cmd.answers), coach.id if coach else None, t.now, late, day)
-    if coach is None:
+    day = activity_day(t.specs.forms[record.form_id], cmd.answers, t.today)
+    closes = closes_on(activity, record.year)
+    late = closes is not None and t.today > closes
+    sent = replace(record, answers=dict(cmd.answers), day=day, late=late)
+    if not mine or activity.sign_by is None:
+        # The coach's own part is their signature (K:1054); a form nobody
+        # signs is complete when sent.
+        if record.status is not Status.SUBMITTED:
+            await repo.submit(t.s, record.id, sent.answers, None if mine else t.person.id, t.now, late, day)
+        await repo.decide(t.s, record.id, Status.CONFIRMED, t.now, answers=sent.answers)
+        await review.complete(t, replace(sent, status=Status.CONFIRMED), coachee, program, activity)
+        return
+    signer = await _person(t, signer_id(activity, coachee, taking))
+    await repo.submit(t.s, record.id, sent.answers, signer.id if signer else None, t.now, late, day)
+    stage = Msg(activity.title)
+    if signer is None:
         t.say("form.submitted_no_coach", stage=stage)
         return
-    if coach.telegram_id is None:
-        t.say("form.submitted_coach_not_joined", stage=stage, coach=coach.nama)
+    if signer.telegram_id is None:
+        t.say("form.submitted_coach_not_joined", stage=stage, coach=signer.nama)
     else:
-        t.say("form.submitted", stage=stage, coach=coach.nama)
-    submitted = replace(record, answers=dict(cmd.answers), status=Status.SUBMITTED, coach_id=coach.id,
-                        late=late)
-    t.notify(coach, review_message(t, submitted, t.person))
+        t.say("form.submitted", stage=stage, coach=signer.nama)
+    t.notify(signer, review.review_message(t, replace(sent, status=Status.SUBMITTED, coach_id=signer.id),
+                                           coachee))
+
+
+def _may_send(t: Turn, record: SubmissionRecord, activity: Activity, coachee: Person, taking: Taking) -> bool:
+    if record.employee_id == t.person.id:
+        return activity.filled_by != "coach" and record.status not in (Status.SUBMITTED, Status.CONFIRMED)
+    if coach_id(coachee, taking) != t.person.id:
+        return False
+    if activity.filled_by == "coach":
+        return record.status is not Status.CONFIRMED
+    return activity.filled_by == "both" and record.status is Status.SUBMITTED

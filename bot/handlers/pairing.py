@@ -100,6 +100,11 @@ async def pressed(t: Turn, state: State, cb: EnrolAction) -> State:
     if cb.action == "nx":
         t.say("review.nothing_to_cancel")
         return state
+    if cb.action == "v" and enrolment.status is EnrolmentStatus.REQUESTED:
+        coachee = await repo.person_by_id(t.s, enrolment.employee_id)
+        if coachee is not None:
+            t.reply(request_message(t, enrolment, coachee))
+            return state
     action = {"ok": "approve", "no": "decline", "wd": "withdraw"}.get(cb.action, "")
     if move(ENROLMENT_MOVES, enrolment.status, action) is None:
         t.say(f"pairing.already_{enrolment.status.value}", program=Msg(program.title))

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.program import Status
-from storage.models import Employee, Submission
+from storage.models import Employee, Enrolment, Submission
 from storage.repo._base import (
     Person,
     SubmissionRecord,
@@ -108,13 +108,19 @@ async def statuses(
 
 
 async def waiting_for(session: AsyncSession, coach_id: int) -> list[tuple[SubmissionRecord, Person]]:
-    """Forms waiting for this coach, oldest first. The coach is whoever the
-    roster names today, so a form sent before a coach was recorded (or
+    """Sent forms this person may have to sign, oldest first: as the coach
+    chosen in the enrolment, the roster's coach, or the atasan (the caller
+    checks which one the activity's spec names). Read as the roster and
+    enrolments are today, so a form sent before a coach was recorded (or
     before a change of coach) reaches the right person."""
     rows = (await _exec(session, select(_SUBMISSIONS).join(
         Employee, Employee.id == _SUBMISSIONS.c.employee_id
-    ).where(
-        _coach_today == coach_id, _SUBMISSIONS.c.status == Status.SUBMITTED.value
+    ).outerjoin(Enrolment, and_(
+        Enrolment.employee_id == _SUBMISSIONS.c.employee_id, Enrolment.program == _SUBMISSIONS.c.program,
+        Enrolment.cycle == _SUBMISSIONS.c.year,
+    )).where(
+        or_(func.coalesce(Enrolment.coach_id, _coach_today) == coach_id, Employee.atasan_id == coach_id),
+        _SUBMISSIONS.c.status == Status.SUBMITTED.value,
     ).order_by(_SUBMISSIONS.c.submitted_at))).all()
     if not rows:
         return []
@@ -130,4 +136,48 @@ async def returned_forms(session: AsyncSession, employee_id: int) -> list[Submis
     rows = (await _exec(session, select(_SUBMISSIONS).where(
         _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.status == Status.RETURNED.value,
     ).order_by(_SUBMISSIONS.c.year, _SUBMISSIONS.c.decided_at))).all()
+    return [_record(r) for r in rows]
+
+
+async def log_counts(session: AsyncSession, employee_id: int, program: str,
+                     year: int) -> dict[str, dict[Status, int]]:
+    """Entries of each log activity of the year, counted by status."""
+    rows = await _exec(session, select(
+        _SUBMISSIONS.c.activity, _SUBMISSIONS.c.status, func.count(),
+    ).where(
+        _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.program == program,
+        _SUBMISSIONS.c.year == year, _SUBMISSIONS.c.occurrence > 0,
+    ).group_by(_SUBMISSIONS.c.activity, _SUBMISSIONS.c.status))
+    counts: dict[str, dict[Status, int]] = {}
+    for activity, status, n in rows:
+        counts.setdefault(activity, {})[Status(status)] = int(n)
+    return counts
+
+
+async def next_occurrence(session: AsyncSession, employee_id: int, program: str, activity: str,
+                          year: int) -> int:
+    latest = (await _exec(session, select(func.coalesce(func.max(_SUBMISSIONS.c.occurrence), 0)).where(
+        _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.program == program,
+        _SUBMISSIONS.c.activity == activity, _SUBMISSIONS.c.year == year,
+    ))).scalar_one()
+    return int(latest) + 1
+
+
+async def open_entry(session: AsyncSession, employee_id: int, program: str,
+                     activity: str) -> SubmissionRecord | None:
+    """A log entry the person started and has not sent yet, to go on with."""
+    row = (await _exec(session, select(_SUBMISSIONS).where(
+        _SUBMISSIONS.c.employee_id == employee_id, _SUBMISSIONS.c.program == program,
+        _SUBMISSIONS.c.activity == activity, _SUBMISSIONS.c.occurrence > 0,
+        _SUBMISSIONS.c.status.in_([Status.NOT_STARTED.value, Status.DRAFT.value, Status.RETURNED.value]),
+    ).order_by(_SUBMISSIONS.c.occurrence).limit(1))).first()
+    return _record(row) if row else None
+
+
+async def records_of(session: AsyncSession, employee_id: int) -> list[SubmissionRecord]:
+    """Every form about this person that was sent, newest year first."""
+    rows = await _exec(session, select(_SUBMISSIONS).where(
+        _SUBMISSIONS.c.employee_id == employee_id,
+        _SUBMISSIONS.c.status.in_([Status.SUBMITTED.value, Status.RETURNED.value, Status.CONFIRMED.value]),
+    ).order_by(_SUBMISSIONS.c.year.desc(), _SUBMISSIONS.c.program, _SUBMISSIONS.c.submitted_at))
     return [_record(r) for r in rows]
