@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from flows import form_engine
+from flows.conversation import Context
 from flows.events import ChoicePicked, Event, SaveDraft, SubmitForm, TextReceived
 from flows.form_engine import FormState, Frame, Step
 from flows.form_render import options_of
 from flows.form_view import initial_answers, questions, walk
 from flows.messages import Msg
-from flows.spec import FormSpec, Role, parse_spec
+from flows.spec import FormSpec, ProgramSpec, Role, parse_spec
 from flows.validators import Invalid, parse_date
 
 TODAY = date(2026, 11, 23)
@@ -467,3 +468,24 @@ def test_the_default_limit_is_said_as_a_year_any_other_in_days() -> None:
         parse_date("01/01/2026", TODAY, timedelta(days=60))
     assert (log.value.key, log.value.params) == ("error.date_too_old_days", {"days": 60})
     assert parse_date("24/09/2026", TODAY, timedelta(days=60)) == "2026-09-24"
+
+
+def test_the_activity_sets_who_fills_and_how_old_a_date_may_be() -> None:
+    program = parse_spec("""
+kind: program
+id: p
+version: 1
+title: t.p
+activities:
+  - {id: sesi, title: t.sesi, form: profesi, schedule: {kind: sequence}, filled_by: both}
+  - {id: belajar, title: t.belajar, form: belajar, schedule: {kind: log, max_age_days: 30}}
+""", "p.yaml")
+    assert isinstance(program, ProgramSpec)
+    ctx = Context({"profesi": SPEC, "belajar": LOG_SPEC}, programs={"p": program})
+    now = datetime(2026, 11, 23, 3, tzinfo=UTC)
+    sesi = ctx.frame(FormState(1, "profesi", 1, program="p", stage="sesi"), now)
+    assert sesi.filled_by == "both"
+    log = ctx.frame(FormState(2, "belajar", 1, program="p", stage="belajar"), now)
+    assert log.filled_by == "coachee" and log.date_max_age == timedelta(days=30)
+    unknown = ctx.frame(FormState(3, "belajar", 1), now)
+    assert unknown.date_max_age == timedelta(days=400)
