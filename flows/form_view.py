@@ -66,6 +66,12 @@ def questions(spec: FormSpec, answers: Mapping[str, str], role: Role = "coachee"
                  if not q.field.read_only and asks(q.section, role, filled_by))
 
 
+def summary_cursor(spec: FormSpec, answers: Mapping[str, str], role: Role = "coachee",
+                   filled_by: Filler = "coachee") -> int:
+    """The cursor that shows the summary (e.g. for a form sent back)."""
+    return len(questions(spec, answers, role, filled_by))
+
+
 def live_answers(spec: FormSpec, answers: Mapping[str, str]) -> dict[str, str]:
     """The answers that belong to the form as it now stands: without those
     of fields no longer relevant or of rows taken away."""

@@ -20,7 +20,7 @@ from flows.conversation import Context
 from flows.events import ChoicePicked, Event, SaveDraft, SubmitForm, TextReceived
 from flows.form_engine import FormState, Frame, Step
 from flows.form_render import options_of
-from flows.form_view import initial_answers, questions, walk
+from flows.form_view import initial_answers, questions, summary_cursor, walk
 from flows.messages import Msg
 from flows.spec import FormSpec, ProgramSpec, Role, parse_spec
 from flows.validators import Invalid, parse_date
@@ -278,6 +278,14 @@ def test_the_row_question_says_which_row_of_how_many() -> None:
     step = chat.text("ya")
     assert [m.params["row"] for m in lines(step, "form.row")] == [2]
     assert chat.current() == "rhk.2"
+
+
+def test_a_form_sent_back_opens_at_its_summary_however_many_rows() -> None:
+    answers = {"rhk": "a", "_more.given.1": "ya", "rhk.2": "c", "_more.given.2": "ya", "rhk.3": "e"}
+    cursor = summary_cursor(SPEC, answers)
+    assert cursor == 13 > len(SPEC.fields)
+    step = form_engine.show(FormState(7, SPEC.id, SPEC.version, answers, cursor), Frame(SPEC, TODAY))
+    assert "form.summary_title" in keys(step)
 
 
 def test_a_row_beyond_the_maximum_is_refused() -> None:
