@@ -10,7 +10,7 @@ from typing import Any
 from flows.callbacks import FormAction, pack
 from flows.form_spec import Field_, FormSpec, Section
 from flows.form_state import FormState, Frame
-from flows.form_view import YES, Question, live_answers, questions, walk
+from flows.form_view import YES, Question, asks, live_answers, questions, walk
 from flows.jp import JpRule
 from flows.messages import Button, Msg, Reply
 from flows.program_spec import Filler
@@ -213,8 +213,10 @@ class _Summary:
         self.edit.append(Button(text, data(self.state, f"e{self.mine[q.name]}")))
 
     def _section_title(self, section: Section) -> Msg:
+        """A section the other party fills says so (only where this person's
+        own part is known, i.e. with buttons)."""
         title = Msg(section.title)
-        if self.filled_by != "both":
+        if not self.mine or asks(section, self.state.role, self.filled_by):
             return Msg("form.summary_section", {"title": title})
-        who = Msg("form.by_coach") if (section.by or "coachee") == "coach" else Msg("form.by_coachee")
+        who = Msg("form.by_coach") if self.state.role == "coachee" else Msg("form.by_coachee")
         return Msg("form.summary_section_by", {"title": title, "who": who})

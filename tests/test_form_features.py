@@ -180,10 +180,10 @@ def test_both_filled_form_asks_the_coachee_only_their_sections() -> None:
     step = chat.last
     assert "form.summary_title" in keys(step)
     # The whole form shows, the coach's part too, marked as theirs.
-    sections = lines(step, "form.summary_section_by")
-    assert [(m.params["title"].key, m.params["who"].key) for m in sections] == [
-        ("s.data", "form.by_coachee"), ("s.given", "form.by_coachee"), ("s.kendala", "form.by_coachee"),
-        ("s.penilaian", "form.by_coach")]
+    assert [m.params["title"].key for m in lines(step, "form.summary_section")] == [
+        "s.data", "s.given", "s.kendala"]
+    assert lines(step, "form.summary_section_by") == [
+        Msg("form.summary_section_by", {"title": Msg("s.penilaian"), "who": Msg("form.by_coach")})]
     assert "6 t.skor=form.summary_empty" in summary_labels(step)
     # Edit buttons for the coachee's own questions only, and one to add a row.
     assert [b for b in chat.buttons() if b.startswith("e")] == ["e0", "e1", "e2", "e3", "e4", "e5"]
@@ -204,6 +204,7 @@ def test_both_filled_form_asks_the_coach_only_theirs_and_shows_the_coachees_answ
     assert "3 t.rhk=RHK satu" in summary_labels(step)
     assert "6 t.skor=option.scale.4" in summary_labels(step)
     assert [b for b in chat.buttons() if b.startswith("e")] == ["e0", "e1"]
+    assert [m.params["who"] for m in lines(step, "form.summary_section_by")] == [Msg("form.by_coachee")] * 3
     assert not lines(step, "form.summary_add_row")  # rows are the coachee's to add
     # The coachee's unanswered email is not the coach's to supply.
     answers = chat.sent()
