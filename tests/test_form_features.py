@@ -350,6 +350,25 @@ def test_the_minimum_rows_are_asked_without_the_question() -> None:
     assert asked[2:7] == ["rhk", "target", "rhk.2", "target.2", "_more.given.2"]
 
 
+def test_a_section_of_no_rows_at_least_asks_first_whether_to_fill_one() -> None:
+    spec = form(PROFESI.replace("{min: 1, max: 3}", "{min: 0, max: 3}"))
+    chat = Chat(spec, initial_answers(spec, ROSTER), cursor=2)
+    step = form_engine.show(chat.form, chat.frame)
+    assert chat.current() == "_more.given.0" and lines(step, "form.first_row")
+    chat.text("ya")
+    assert chat.current() == "rhk"
+    chat.press("back")
+    chat.text("tidak")
+    assert chat.current() == "ada_hambatan"
+    chat = Chat(spec, {"rhk": "a", "target": "b", "_more.given.0": "ya"}, cursor=4)
+    assert chat.current() == "target"
+    chat.press("back")
+    chat.press("back")
+    assert chat.current() == "_more.given.0"
+    chat.text("tidak")
+    assert not {"rhk", "target"} & set(chat.form.answers)
+
+
 def test_reconcile_keeps_rows_and_their_more_answers() -> None:
     answers = {"rhk": "a", "rhk.2": "c", "_more.given.1": "ya", "target.2": "d", "dihapus": "x"}
     old = FormState(7, SPEC.id, SPEC.version - 1, answers, 3)
