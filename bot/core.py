@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -127,11 +128,14 @@ async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tup
         and new_state.submission_id == draft.submission_id
     # The first answer makes the form a draft that monitoring shows; later
     # answers wait in the conversation row until the form is left.
-    first_answer = isinstance(state, FormState) and not state.answers and draft is not None \
-        and bool(draft.answers)
+    answered = isinstance(state, FormState) and draft is not None and dict(draft.answers) != dict(state.answers)
+    first_answer = answered and isinstance(state, FormState) and not state.started
     if draft is not None and (first_answer or not held) and isinstance(form, FormState):
+        started = form.started or answered
         await repo.save_draft(t.s, draft.submission_id, dict(draft.answers), draft.cursor,
-                              form.spec_version, t.now)
+                              form.spec_version, t.now, started)
+    if first_answer and isinstance(new_state, FormState) and held:
+        new_state = replace(new_state, started=True)
     side_command = any(isinstance(c, RunCommand) and c.name != "isi" for c in step.commands)
     still_open = isinstance(state, FormState) and isinstance(new_state, FormState)
     if side_command and still_open:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,9 +29,9 @@ from flows.events import (
 )
 from flows.form_engine import FormState, Frame, Step
 from flows.messages import Button, Msg, Reply
-from flows.program import jp_rule
+from flows.program_spec import Activity, Log
 from flows.spec import FormSpec, ProgramSpec
-from flows.validators import LONG_TEXT_MAX, Invalid, parse_text_answer
+from flows.validators import DATE_MAX_AGE, LONG_TEXT_MAX, Invalid, parse_text_answer
 
 CANCEL_COMMANDS = ("batal", "cancel")
 
@@ -67,8 +67,19 @@ class Context:
         return now.astimezone(ZoneInfo(self.timezone)).date()
 
     def frame(self, form: FormState, now: datetime) -> Frame:
-        return Frame(self.forms[form.form_id], self.today(now), self.words,
-                     jp_rule(self.programs, form.program, form.stage))
+        activity = self.activity(form)
+        if activity is None:
+            return Frame(self.forms[form.form_id], self.today(now), self.words)
+        schedule = activity.schedule
+        max_age = timedelta(days=schedule.max_age_days) if isinstance(schedule, Log) else DATE_MAX_AGE
+        return Frame(self.forms[form.form_id], self.today(now), self.words, activity.jp,
+                     filled_by=activity.filled_by, date_max_age=max_age)
+
+    def activity(self, form: FormState) -> Activity | None:
+        """The activity the form is filled for (None for a draft kept
+        before forms knew it, or a program no longer loaded)."""
+        program = self.programs.get(form.program)
+        return program.find(form.stage) if program else None
 
 
 def state_to_json(state: State) -> dict[str, Any] | None:
@@ -119,7 +130,7 @@ def _form_step(state: FormState, event: Event, ctx: Context, now: datetime) -> S
         return Step(state, (), (RunCommand(event.name, event.args),))
     if isinstance(event, ChoicePicked) and not isinstance(unpack(event.data), FormAction):
         return Step(state, (), (HandleChoice(event.data),))
-    return form_engine.step(form_engine.reconcile(state, frame.spec), event, frame)
+    return form_engine.step(form_engine.reconcile(state, frame.spec, frame.filled_by), event, frame)
 
 
 def review_cancel_button(target: int, kind: str = "return") -> Button:

@@ -45,7 +45,9 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(raw: str, today: date) -> str:
+def parse_date(raw: str, today: date, max_age: timedelta = DATE_MAX_AGE) -> str:
+    """A day on or before today and at most `max_age` back; the default
+    limit is said as "a year", any other in days."""
     value = raw.strip()
     if not value:
         raise Invalid("error.empty")
@@ -64,8 +66,10 @@ def parse_date(raw: str, today: date) -> str:
         raise Invalid("error.date_format", {"example": today.strftime("%d/%m/%Y")})
     if parsed > today:
         raise Invalid("error.date_future")
-    if today - parsed > DATE_MAX_AGE:
-        raise Invalid("error.date_too_old")
+    if today - parsed > max_age:
+        if max_age == DATE_MAX_AGE:
+            raise Invalid("error.date_too_old")
+        raise Invalid("error.date_too_old_days", {"days": max_age.days})
     return parsed.isoformat()
 
 
@@ -139,7 +143,10 @@ def limit_for(type_name: str, max_len: int | None) -> int | None:
     return {"text": TEXT_MAX, "long_text": LONG_TEXT_MAX}.get(type_name)
 
 
-def parse_text_answer(type_name: str, raw: str, today: date, max_len: int | None = None) -> str:
+def parse_text_answer(type_name: str, raw: str, today: date, max_len: int | None = None,
+                      date_max_age: timedelta = DATE_MAX_AGE) -> str:
     if max_len is not None and type_name in ("text", "long_text"):
         return _text(max_len)(raw, today)
+    if type_name == "date":
+        return parse_date(raw, today, date_max_age)
     return FIELD_TYPES[type_name](raw, today)

@@ -14,7 +14,8 @@ from flows.callbacks import OpenActivity, pack
 from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
-from flows.form_view import initial_answers
+from flows.form_spec import Role
+from flows.form_view import initial_answers, summary_cursor
 from flows.messages import Button, Msg, Reply
 from flows.program import (
     Status,
@@ -194,7 +195,7 @@ async def _person(t: Turn, person_id: int | None) -> Person | None:
 
 
 async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: int, coachee: Person,
-                      record: SubmissionRecord | None, late: bool = False, role: str = "coachee",
+                      record: SubmissionRecord | None, late: bool = False, role: Role = "coachee",
                       occurrence: int = 0) -> FormState:
     """Open a form (made now if it is new, with what it starts from) as its
     coachee or as their coach."""
@@ -214,15 +215,20 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
     if role == "coachee" and activity.sign_by is not None and taking is not None \
             and signer_id(activity, coachee, taking) is None:
         notice.append(Msg("form.no_coach_warning"))
-    cursor = record.cursor if role == "coachee" else 0
+    # The coach's part of a shared form starts at their first question; the
+    # record's cursor is where its filler left off.
+    own = role == "coachee" or activity.filled_by == "coach"
+    cursor = record.cursor if own else 0
+    end = summary_cursor(spec, record.answers, role, activity.filled_by)
     if record.status is Status.RETURNED:
         notice.append(Msg("form.returned_notice", {"comment": record.review_comment or "-"}))
-        cursor = len(spec.fields)
-    elif record.status is Status.DRAFT and role == "coachee":
+        cursor = end
+    elif record.status is Status.DRAFT and own:
         notice.append(Msg("form.resumed"))
-    form = FormState(record.id, spec.id, record.spec_version, record.answers, min(cursor, len(spec.fields)),
-                     False, tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role)
-    return show(t, form_engine.reconcile(form, spec))
+    form = FormState(record.id, spec.id, record.spec_version, record.answers, min(cursor, end), False,
+                     tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role,
+                     started=record.status is not Status.NOT_STARTED or not own)
+    return show(t, form_engine.reconcile(form, spec, activity.filled_by))
 
 
 async def _carried(t: Turn, coachee: Person, program: ProgramSpec, activity: Activity,
@@ -252,7 +258,8 @@ async def _resume(t: Turn, state: FormState) -> FormState:
         closes = closes_on(activity, state.year or t.today.year)
         if closes is not None and t.today > closes:
             header.append(Msg("form.late", {"closes": closes}))
-    current = form_engine.reconcile(state, t.specs.forms[state.form_id])
+    current = form_engine.reconcile(state, t.specs.forms[state.form_id],
+                                    activity.filled_by if activity else "coachee")
     return show(t, replace(current, notice=(*header, *current.notice, Msg("form.resumed"))))
 
 

@@ -59,13 +59,12 @@ async def create_draft(
 
 async def save_draft(
     session: AsyncSession, submission_id: int, answers: dict[str, str], cursor: int,
-    spec_version: int, now: datetime,
+    spec_version: int, now: datetime, started: bool = True,
 ) -> None:
     """Keep a draft; a form becomes a draft with its first answer (one that
     was only opened stays not started, and so it is not shown as a draft)."""
-    started = {Status.NOT_STARTED.value: Status.DRAFT.value} if answers else {}
-    status = case(started, value=Submission.status, else_=Submission.status) if started \
-        else Submission.status
+    status = case({Status.NOT_STARTED.value: Status.DRAFT.value}, value=Submission.status,
+                  else_=Submission.status) if started else Submission.status
     await _exec(session,
         update(Submission).where(Submission.id == submission_id)
         .values(answers=answers, cursor=cursor, spec_version=spec_version, updated_at=now,
