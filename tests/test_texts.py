@@ -34,11 +34,15 @@ def test_indonesian_writes_anda_with_a_capital() -> None:
 # program's loanwords (coaching, mentoring, coach, coachee, check-in, GROW
 # and its stage names) and the seed's own "Progress" are allowed.
 ENGLISH_IN_ID = ("given", "task", "from", "the", "form", "file", "draft", "please", "window")
+# Seed terms kept as the seed writes them, by key and word: "Task Force" is
+# one of the Kemenkes guideline's own development-program kinds (K:998).
+SEED_TERMS = {("option.program_lain.task_force", "task")}
 
 
 @pytest.mark.parametrize("word", ENGLISH_IN_ID)
 def test_no_english_in_indonesian(word: str) -> None:
-    hits = sorted(k for k, v in ID.items() if re.search(rf"\b{word}\b", words(v), re.IGNORECASE))
+    hits = sorted(k for k, v in ID.items() if re.search(rf"\b{word}\b", words(v), re.IGNORECASE)
+                  and (k, word) not in SEED_TERMS)
     assert not hits
 
 
