@@ -35,6 +35,8 @@ from flows.spec import load_specs
 from storage.db import Database, upgrade
 
 DEMO_URL = "sqlite+aiosqlite:///bina-demo.db"
+# The demo organisation (bot.demo_seed) runs the Tetap program.
+DEMO_PROGRAM = "kemenkes_tetap"
 CONSOLE_COMMAND = re.compile(r":([A-Za-z]+)\s*(.*)", re.DOTALL)
 QUIT = ("quit", "q", "exit")
 
@@ -196,7 +198,8 @@ def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextI
     with asyncio.Runner() as runner:
         try:
             runner.run(seed(db, clock(), lang))
-            console = Console(Bina(db, load_specs(), clock, default_locale=lang), catalogs, out, lang)
+            specs = load_specs(programs=[DEMO_PROGRAM])
+            console = Console(Bina(db, specs, clock, default_locale=lang), catalogs, out, lang)
             console.banner()
             try:
                 while True:

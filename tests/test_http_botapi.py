@@ -54,7 +54,7 @@ async def running_bot(server: BotAPIServer, db: Database, clock: Any) -> AsyncIt
     settings = Settings.model_validate({"BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": server.url + "/"})
     bot = make_bot(settings)
     catalogs = Catalogs()
-    bina = Bina(db, load_specs(), clock)
+    bina = Bina(db, load_specs(programs=["kemenkes_tetap"]), clock)  # the org's program
     dp = build_dispatcher(bina, catalogs)
     try:
         await asyncio.wait_for(register_commands(bot, bina, catalogs), 5)

@@ -125,7 +125,9 @@ class Harness:
         self.session = RecordingSession()
         self.bot = Bot("42:TEST", session=self.session)
         self.catalogs = Catalogs()
-        self.bina = Bina(db, load_specs(), clock)
+        # The scenarios are the Tetap program's; enrolment in the request
+        # programs (Profesi, Talenta) is not part of them.
+        self.bina = Bina(db, load_specs(programs=["kemenkes_tetap"]), clock)
         self.dp = build_dispatcher(self.bina, self.catalogs)
 
     async def feed(self, update: dict[str, Any]) -> list[SendMessage]:
