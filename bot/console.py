@@ -31,7 +31,7 @@ from bot.render import reply_text
 from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
 from flows.messages import Msg
-from flows.spec import load_specs
+from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage.db import Database, upgrade
 
 DEMO_URL = "sqlite+aiosqlite:///bina-demo.db"
@@ -196,7 +196,8 @@ def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextI
     with asyncio.Runner() as runner:
         try:
             runner.run(seed(db, clock(), lang))
-            console = Console(Bina(db, load_specs(), clock, default_locale=lang), catalogs, out, lang)
+            specs = load_specs(programs=list(DEFAULT_PROGRAMS))
+            console = Console(Bina(db, specs, clock, default_locale=lang), catalogs, out, lang)
             console.banner()
             try:
                 while True:

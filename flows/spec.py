@@ -204,6 +204,9 @@ def _options(f: Field_) -> tuple[tuple[str, str], ...]:
 
 
 BUNDLED = Path(__file__).parent
+# A deployment serves one instansi; without BINA_PROGRAMS it runs Kemenkes's
+# programs. Other agencies' programs are bundled too and switched on by name.
+DEFAULT_PROGRAMS = ("kemenkes_tetap", "kemenkes_profesi", "kemenkes_talenta")
 
 
 def load_specs(*dirs: Path, programs: list[str] | None = None) -> SpecSet:

@@ -26,6 +26,7 @@ from flows.events import (
     TextReceived,
 )
 from flows.form_engine import FormState, Step
+from flows.form_view import Question, questions
 from flows.messages import Reply
 from flows.spec import load_specs
 
@@ -33,7 +34,7 @@ NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SPECS = load_specs()
 SPEC = SPECS.forms["rencana_pengembangan"]
 CTX = Context(SPECS.forms)
-N = len(SPEC.fields)
+N = len(questions(SPEC, {}))  # one RHK / IKI / Target row, and "one more row?" answered no
 
 
 class Chat:
@@ -69,9 +70,17 @@ def fresh() -> Chat:
     return Chat(FormState(7, SPEC.id, SPEC.version))
 
 
+def current(chat: Chat) -> Question:
+    assert isinstance(chat.state, FormState)
+    return questions(SPEC, chat.state.answers)[chat.state.cursor]
+
+
 def answer_current(chat: Chat) -> Step:
     assert isinstance(chat.state, FormState)
-    f = SPEC.fields[chat.state.cursor]
+    q = current(chat)
+    f = q.field
+    if q.more:
+        return chat.press("o1")  # no more rows
     if f.type == "date":
         return chat.text("22/11/2026")
     if f.type in ("choice", "yes_no", "commitment"):
@@ -103,7 +112,7 @@ def test_walks_the_whole_form_by_grow_sections_and_submits() -> None:
 
 def test_grow_hints_shown_with_section() -> None:
     chat = fresh()
-    for _ in range(4):
+    for _ in range(5):  # date, RHK, IKI, Target, "one more row?"
         step = answer_current(chat)
     hints = [m.params["hint"].key for r in step.replies for m in r.lines if m.key == "form.grow_hint"]
     assert hints == ["grow.goal.1", "grow.goal.2", "grow.goal.3", "grow.goal.4"]
@@ -129,12 +138,12 @@ def test_back_and_skip_and_cancel() -> None:
 
 def test_optional_field_can_be_skipped() -> None:
     chat = fresh()
-    while SPEC.fields[chat.state.cursor].name != "dukungan":
+    while current(chat).name != "dukungan":
         answer_current(chat)
     assert any(d.endswith(":skip") for d in chat.buttons())
     chat.press("skip")
     assert "dukungan" not in chat.state.answers
-    assert SPEC.fields[chat.state.cursor].name == "status"
+    assert current(chat).name == "status"
 
 
 @pytest.mark.parametrize("event, key", [
@@ -185,7 +194,7 @@ def test_date_buttons() -> None:
 
 def test_choice_by_typing_or_text_refused() -> None:
     chat = fresh()
-    while SPEC.fields[chat.state.cursor].name != "penyesuaian_target":
+    while current(chat).name != "penyesuaian_target":
         answer_current(chat)
     assert keys(chat.text("mungkin"))[0] == "error.use_buttons"
     chat.text("Tidak")
@@ -219,8 +228,9 @@ def test_summary_edit_returns_to_summary() -> None:
     chat = fresh()
     for _ in range(N):
         answer_current(chat)
-    step = chat.press("e4")
-    assert chat.state.cursor == 4 and chat.state.editing
+    agenda = [q.name for q in questions(SPEC, chat.state.answers)].index("agenda")
+    step = chat.press(f"e{agenda}")
+    assert chat.state.cursor == agenda and chat.state.editing
     assert "form.section" not in keys(step)
     step = chat.text("agenda baru")
     assert chat.state.cursor == N and not chat.state.editing

@@ -10,6 +10,7 @@ from flows import conversation
 from flows.conversation import Context
 from flows.events import ChoicePicked, TextReceived
 from flows.form_engine import FormState
+from flows.form_view import questions, summary_cursor
 from flows.messages import Msg
 from flows.spec import load_specs
 from storage import repo
@@ -36,8 +37,8 @@ def _step(state: FormState, event: object, words: object = str) -> tuple[object,
 
 
 def _at(name: str, **kw: object) -> FormState:
-    spec = SPECS.forms["risalah_dialog_kinerja"]
-    cursor = next(i for i, f in enumerate(spec.fields) if f.name == name)
+    spec = SPECS.form_for("kemenkes_tetap", "evaluasi")
+    cursor = [q.name for q in questions(spec, {})].index(name)
     return FormState(9, spec.id, spec.version, cursor=cursor, program="kemenkes_tetap",
                      stage="evaluasi", year=2026, **kw)  # type: ignore[arg-type]
 
@@ -72,11 +73,12 @@ def test_belum_selesai_is_pointed_out_when_picked_and_in_the_summary() -> None:
 
 def test_footnote_only_where_a_field_is_marked() -> None:
     risalah = SPECS.forms["risalah_dialog_kinerja"]
-    n = len(risalah.fields)
+    n = summary_cursor(risalah, {})
     _, keys = _step(FormState(9, risalah.id, risalah.version, cursor=n), TextReceived("x"))
     assert "form.summary_title" in keys and "form.summary_footnote" not in keys
     rencana = SPECS.forms["rencana_pengembangan"]
-    _, keys = _step(FormState(9, rencana.id, rencana.version, cursor=len(rencana.fields)), TextReceived("x"))
+    _, keys = _step(FormState(9, rencana.id, rencana.version, cursor=summary_cursor(rencana, {})),
+                    TextReceived("x"))
     assert "form.summary_footnote" in keys
 
 
@@ -90,7 +92,7 @@ def test_back_stays_in_the_same_place_with_or_without_an_earlier_answer() -> Non
         return next(b.data for r in step.replies for row in r.buttons for b in row)
 
     for form in SPECS.forms.values():  # text, date, choice, yes/no and commitment questions alike
-        for i in range(len(form.fields)):
+        for i in range(len(questions(form, {}))):
             assert first_button(FormState(9, form.id, form.version, cursor=i)).endswith(":back")
     assert first_button(state).endswith(":back")  # question 3, not yet answered
     step = conversation.step(state, ChoicePicked(first_button(state)), ctx, NOW)
@@ -177,7 +179,7 @@ async def test_person_without_coach_is_warned_and_the_form_reaches_a_coach_set_l
         await repo.upsert_roster(s, good, clock())
     out = await h.say(tg["eka"], "/isi")
     first = texts(out)
-    assert "belum tercatat" in first and "Pertanyaan 1/16" in first  # warned before question 1
+    assert "belum tercatat" in first and "Pertanyaan 1/17" in first  # warned before question 1
     await fill_all(h, tg["eka"])
     out = await h.press(tg["eka"], h.button(tg["eka"], "Kirim"))
     assert "setelah PIC unit Anda mencatatnya" in texts(out)
@@ -239,10 +241,10 @@ async def test_coach_reviewing_mid_form_comes_back_to_it(db: Database, clock: Cl
     await h.press(tg["budi"], fix)
     out = await h.say(tg["budi"], "Tambahkan target")
     said = texts(out)
-    assert "dikembalikan" in said and "Kembali ke formulir Anda" in said and "Pertanyaan 2/16" in said
+    assert "dikembalikan" in said and "Kembali ke formulir Anda" in said and "Pertanyaan 2/17" in said
     await h.say(tg["budi"], "RHK Budi")  # the next answer goes to his own form
     out = await h.say(tg["budi"], "/isi")
-    assert "Pertanyaan 3/16" in texts(out)
+    assert "Pertanyaan 3/17" in texts(out)
 
 
 async def test_resubmitted_form_is_marked_with_the_earlier_comment(db: Database, clock: Clock) -> None:
@@ -334,7 +336,7 @@ async def test_confirming_mid_form_brings_the_question_back(db: Database, clock:
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
     out = texts(await h.press(tg["budi"], confirm))
-    assert "dikonfirmasi" in out and "Pertanyaan 2/16" in out
+    assert "dikonfirmasi" in out and "Pertanyaan 2/17" in out
 
 
 async def test_one_persons_quick_messages_are_handled_in_arrival_order(db: Database, clock: Clock) -> None:

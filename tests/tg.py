@@ -20,7 +20,7 @@ from aiogram.types import Chat, Message, User
 from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.telegram import build_dispatcher
-from flows.spec import load_specs
+from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage.db import Database
 
 BOT_ID = 4242
@@ -125,7 +125,9 @@ class Harness:
         self.session = RecordingSession()
         self.bot = Bot("42:TEST", session=self.session)
         self.catalogs = Catalogs()
-        self.bina = Bina(db, load_specs(), clock)
+        # The scenarios are the Tetap program's; enrolment in the request
+        # programs (Profesi, Talenta) is not part of them.
+        self.bina = Bina(db, load_specs(programs=list(DEFAULT_PROGRAMS)), clock)
         self.dp = build_dispatcher(self.bina, self.catalogs)
 
     async def feed(self, update: dict[str, Any]) -> list[SendMessage]:
