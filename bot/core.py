@@ -128,7 +128,8 @@ async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tup
         and new_state.submission_id == draft.submission_id
     # The first answer makes the form a draft that monitoring shows; later
     # answers wait in the conversation row until the form is left.
-    answered = isinstance(state, FormState) and draft is not None and dict(draft.answers) != dict(state.answers)
+    answered = isinstance(state, FormState) and draft is not None \
+        and dict(draft.answers) != dict(state.answers)
     first_answer = answered and isinstance(state, FormState) and not state.started
     if draft is not None and (first_answer or not held) and isinstance(form, FormState):
         started = form.started or answered
