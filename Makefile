@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev postgres bench
+.PHONY: run test lint install install-dev postgres bench bench-ledger
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,9 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python bench/form_throughput.py
 	$(BIN)/python bench/belum_isi.py
+	$(BIN)/python bench/ledger.py
+
+# The ledger benchmark alone; e.g. make bench-ledger BENCH_ARGS="--people 1000 --lines 10000"
+# or BENCH_ARGS="--db postgresql+asyncpg://user@host/empty_db".
+bench-ledger: install-dev
+	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
