@@ -11,10 +11,11 @@ from storage.db import Database
 
 UNIT_UTAMA = "Sekretariat Jenderal"
 
-# name -> (nip, jabatan, unit_kerja, atasan name, peran, telegram id)
+# name -> (nip, jabatan, unit_kerja, atasan name, peran, telegram id); koor also coaches
+# in the Profesi/Talenta programs and dedi is a Talenta.
 PEOPLE = {
     "kepala": ("197001011995011001", "Sekretaris Jenderal", "Biro Umum", None, "pembina", 500),
-    "koor": ("197502021999031002", "Kepala Biro SDM", "Biro SDM", "kepala", "koordinator", 501),
+    "koor": ("197502021999031002", "Kepala Biro SDM", "Biro SDM", "kepala", "koordinator,coach_profesi", 501),
     "budi": ("198001012005011001", "Kepala Bagian Umum", "Bagian Umum", "kepala", "", 101),
     "sari": ("198502022010012002", "Analis SDM Aparatur", "Bagian Umum", "budi", "pic", 102),
     "ani": ("199003032015031003", "Pranata Komputer", "Bagian Umum", "budi", "", 103),
@@ -29,7 +30,8 @@ def roster_rows() -> list[tuple[int, list[str]]]:
     for i, (key, (nip, jabatan, unit, atasan, peran, _tg)) in enumerate(PEOPLE.items(), start=2):
         rows.append((i, [nip, key.capitalize() + " Test", jabatan, "Penata (III/c)", "pertama",
                          UNIT_UTAMA, unit, PEOPLE[atasan][0] if atasan else "",
-                         f"0812000{i:05d}", f"{key}@example.go.id", peran, "WIB"]))
+                         f"0812000{i:05d}", f"{key}@example.go.id", peran, "WIB", "",
+                         "ya" if key == "dedi" else ""]))
     return rows
 
 

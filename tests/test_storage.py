@@ -155,7 +155,7 @@ async def test_import_xlsx_with_penilai(db: Database, clock: Clock, tmp_path: Pa
     ws = wb.active
     ws.append([*COLUMNS, "nip_penilai"])
     for r in rows:
-        ws.append([*r, PEOPLE["koor"][0] if r[0] == PEOPLE["ani"][0] else None])
+        ws.append([*r[:len(COLUMNS)], PEOPLE["koor"][0] if r[0] == PEOPLE["ani"][0] else None])
     path = tmp_path / "roster.xlsx"
     wb.save(path)
     report = await import_roster(db, path, clock(), allow_short_nip=False)

@@ -121,13 +121,11 @@ def contact(phone: str, user_id: int | None) -> dict[str, Any]:
 class Harness:
     """The real dispatcher over a real database, with Telegram recorded."""
 
-    def __init__(self, db: Database, clock: Any) -> None:
+    def __init__(self, db: Database, clock: Any, programs: tuple[str, ...] = DEFAULT_PROGRAMS) -> None:
         self.session = RecordingSession()
         self.bot = Bot("42:TEST", session=self.session)
         self.catalogs = Catalogs()
-        # The scenarios are the Tetap program's; enrolment in the request
-        # programs (Profesi, Talenta) is not part of them.
-        self.bina = Bina(db, load_specs(programs=list(DEFAULT_PROGRAMS)), clock)
+        self.bina = Bina(db, load_specs(programs=list(programs)), clock)
         self.dp = build_dispatcher(self.bina, self.catalogs)
 
     async def feed(self, update: dict[str, Any]) -> list[SendMessage]:
