@@ -223,6 +223,9 @@ async def complete(t: Turn, record: SubmissionRecord, coachee: Person, program: 
     jp = lines[record.id].credited if record.id in lines else 0
     stage = Msg(activity.title)
     notes = form_engine.no_jp_lines(activity.jp, t.specs.forms[record.form_id], record.answers)
+    line = lines.get(record.id)
+    if line is not None and line.rule != "when" and line.reason.key != "jp.credited":
+        notes.append(line.reason)  # a cap or a bonus: say how the figure came about
     if activity.jp and activity.jp.held_until not in (None, activity.id) and record.id not in lines:
         notes.append(Msg("review.jp_held", {"stage": Msg(program.activity(activity.jp.held_until).title)}))
     released = sum((x.credited for sid, x in lines.items() if sid != record.id), Decimal(0))
