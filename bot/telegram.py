@@ -119,9 +119,9 @@ class TelegramOutput:
 
 def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset[str]) -> list[BotCommand]:
     english = lang == "en"
-    names = ["isi", "status"]
-    if is_coach:
-        names.append("tinjau")
+    names = ["isi", "status", "jp", "riwayat", "program"]
+    if is_coach or "coach_profesi" in roles:
+        names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
         names.append("belum_isi")
     names += ["help" if english else "bantuan", "language" if english else "bahasa",

@@ -78,7 +78,9 @@ async def start(t: Turn, state: State, args: str) -> State:
 
 async def help_(t: Turn, state: State, args: str) -> State:
     lines = [Msg("help.everyone"), Msg("help.coachee")]
-    if await repo.coachees_of(t.s, t.person.id):
+    if any(a.schedule.kind == "log" for p in t.specs.programs.values() for a in p.activities):
+        lines.append(Msg("help.logs"))
+    if await repo.coachees_of(t.s, t.person.id) or "coach_profesi" in t.person.roles:
         lines.append(Msg("help.coach"))
     if monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id):
         lines.append(Msg("help.monitor"))
