@@ -21,15 +21,19 @@ DEFAULT = "id"
 
 
 class Catalogs:
-    def __init__(self, directory: Path = LOCALES_DIR) -> None:
-        self.messages: dict[str, dict[str, str]] = {}
-        for lang in LANGUAGES:
-            path = directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-            with path.open("rb") as fh:
-                catalog = read_po(fh, locale=lang)
-            self.messages[lang] = {
-                str(m.id): str(m.string) for m in catalog if m.id and m.string
-            }
+    """The bundled catalogs, plus those of extra spec directories (a program
+    added as YAML brings its texts in `<dir>/locales/<lang>/LC_MESSAGES/`)."""
+
+    def __init__(self, directory: Path = LOCALES_DIR, extra: tuple[Path, ...] = ()) -> None:
+        self.messages: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        for root in (directory, *(d / "locales" for d in extra)):
+            for lang in LANGUAGES:
+                path = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+                if root != directory and not path.exists():
+                    continue
+                with path.open("rb") as fh:
+                    catalog = read_po(fh, locale=lang)
+                self.messages[lang].update({str(m.id): str(m.string) for m in catalog if m.id and m.string})
 
     def lang(self, code: str | None) -> str:
         if code and code[:2].lower() in self.messages:

@@ -24,7 +24,9 @@ async def status(t: Turn, state: State, args: str) -> State:
     ledger = await repo.lines_of(t.s, t.person.id, year=year)
     jp_by_program = totals_by_program(ledger, year)
     for taking in await taking_part(t, t.person):
-        lines.append(Msg("status.program", {"program": Msg(taking.program.title)}))
+        title = Msg(taking.program.title)
+        lines.append(Msg("status.program", {"program": title}) if taking.cycle == year
+                     else Msg("status.program_cycle", {"program": title, "cycle": taking.cycle}))
         lines.extend(await _activities(t, taking))
         if taking.program.id in jp_by_program:
             lines.append(Msg("status.program_jp", {"jp": jp_by_program[taking.program.id]}))
