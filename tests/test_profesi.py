@@ -89,7 +89,8 @@ async def test_profesi_from_request_to_completion(db: Database, clock: Clock) ->
     await answer_all(h, koor)
     out = await h.press(koor, h.button(koor, "Kirim"))
     said = texts(out)
-    assert "JP sesi sebelumnya kini dihitung: +4 JP" in said and "selesai. Penyelesaian ini sudah dicatat" in said
+    assert "JP sesi sebelumnya kini dihitung: +4 JP" in said
+    assert "selesai. Penyelesaian ini sudah dicatat" in said
     assert "6 dari hak 20 JP" in texts(await h.say(ani, "/status"))
     ledger = texts(await h.say(ani, "/jp"))
     assert ledger.count("Dihitung 2 JP") == 3
