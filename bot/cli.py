@@ -92,8 +92,9 @@ def spec_diagram(settings: Settings, program: str | None) -> int:
     from flows.diagram import program_diagram
     from flows.spec import load_specs
 
-    specs = load_specs(programs=settings.program_list)
-    chosen = [program] if program else list(specs.programs)
+    # Any bundled program can be drawn by name; without one, the active ones.
+    specs = load_specs()
+    chosen = [program] if program else settings.program_list
     for pid in chosen:
         if pid not in specs.programs:
             print(f"unknown program {pid!r}; known: {', '.join(specs.programs)}", file=sys.stderr)

@@ -20,6 +20,7 @@ class EnrolmentStatus(StrEnum):
 # (status, action) -> next status; the action's label is the button people press.
 FORM_MOVES: dict[tuple[str, str], str] = {
     (Status.NOT_STARTED, "answer"): Status.DRAFT,
+    (Status.NOT_STARTED, "send"): Status.SUBMITTED,  # a form that starts complete (from the roster)
     (Status.DRAFT, "send"): Status.SUBMITTED,
     (Status.RETURNED, "send"): Status.SUBMITTED,
     (Status.SUBMITTED, "confirm"): Status.CONFIRMED,

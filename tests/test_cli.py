@@ -105,4 +105,11 @@ def test_spec_diagram(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("%% kemenkes_tetap\nflowchart LR")
     assert "rencana --> checkin1" in out and "10-01 … 10-31" in out and "2 JP if status=selesai" in out
+    assert "evaluasi -. same stage .- evaluasi_coach" in out and "[submitted] -->|confirm|" in out
+    assert main(["spec", "diagram", "kemenkes_profesi"]) == 0
+    out = capsys.readouterr().out
+    assert "sesi3 -. releases JP .-> sesi1" in out and "requested[requested] -->|decline|" in out
+    assert main(["spec", "diagram", "langsa"]) == 0
+    out = capsys.readouterr().out
+    assert "hours in jam; at most 2 JP a day; +20% if internasional=ya" in out and "-.-> coaching" in out
     assert main(["spec", "diagram", "nope"]) == 2

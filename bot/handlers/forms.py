@@ -28,6 +28,7 @@ from flows.program import (
     opened,
 )
 from flows.spec import Activity, ProgramSpec
+from flows.workflow import FORM_MOVES, move
 from storage import repo
 from storage.repo import Person, SubmissionRecord
 
@@ -307,7 +308,7 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
 
 def _may_send(t: Turn, record: SubmissionRecord, activity: Activity, coachee: Person, taking: Taking) -> bool:
     if record.employee_id == t.person.id:
-        return activity.filled_by != "coach" and record.status not in (Status.SUBMITTED, Status.CONFIRMED)
+        return activity.filled_by != "coach" and move(FORM_MOVES, record.status, "send") is not None
     if coach_id(coachee, taking) != t.person.id:
         return False
     if activity.filled_by == "coach":

@@ -22,7 +22,7 @@ from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR, Status, is_done, jp_rule, opened
 from flows.program_spec import Activity, ProgramSpec
-from flows.workflow import EnrolmentStatus
+from flows.workflow import FORM_MOVES, EnrolmentStatus, move
 from storage import repo
 from storage.repo import Person, SubmissionRecord
 
@@ -180,7 +180,7 @@ async def pressed(t: Turn, state: State, cb: ReviewAction) -> State:
         # open; reaching here means it is an old button with nothing to cancel.
         t.say("review.nothing_to_cancel")
         return state
-    if record.status is not Status.SUBMITTED:
+    if move(FORM_MOVES, record.status, "confirm") is None:
         t.say("review.already_decided", status=Msg(f"status.{record.status.value}"))
         return state
     if cb.action == "v":
@@ -265,7 +265,7 @@ async def _program_completed(t: Turn, program: ProgramSpec, coachee: Person, cyc
 
 async def return_form(t: Turn, state: State, cmd: ReturnForm) -> State:
     found = await _record_for_me(t, cmd.submission_id)
-    if found is None or found[0].status is not Status.SUBMITTED:
+    if found is None or move(FORM_MOVES, found[0].status, "return") is None:
         t.say("review.already_decided_plain")
     else:
         record, coachee = found
