@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="migrate, then run the Telegram bot")
     demo = sub.add_parser("demo", help="offline chat in the terminal on a demo organisation")
     demo.add_argument("--db", default=None, help="demo database URL (default: a local bina-demo.db)")
+    demo.add_argument("--program", default=None,
+                      help="run the demo on this program only (any bundled one, e.g. langsa)")
     db_cmd = sub.add_parser("db", help="database commands")
     db_cmd.add_argument("action", choices=["upgrade"])
     imp = sub.add_parser("import-roster", help="import employees from CSV or XLSX")
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from bot.console import run_demo
 
-            return run_demo(args.db, settings.locale)
+            programs = [args.program] if args.program else settings.program_list
+            return run_demo(args.db, settings.locale, programs)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")

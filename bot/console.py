@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
@@ -187,7 +187,8 @@ def line_reader(stdin: TextIO, out: TextIO) -> Reader:
 
 
 def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextIO,
-              locale: str = "id", read: Reader | None = None) -> None:
+              locale: str = "id", read: Reader | None = None,
+              programs: Sequence[str] = DEFAULT_PROGRAMS) -> None:
     """Chat until `:quit`, the end of input or Ctrl-C; always close the database."""
     read = read or line_reader(stdin, out)
     catalogs = Catalogs()
@@ -196,7 +197,7 @@ def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextI
     with asyncio.Runner() as runner:
         try:
             runner.run(seed(db, clock(), lang))
-            specs = load_specs(programs=list(DEFAULT_PROGRAMS))
+            specs = load_specs(programs=list(programs))
             console = Console(Bina(db, specs, clock, default_locale=lang), catalogs, out, lang)
             console.banner()
             try:
@@ -211,8 +212,8 @@ def demo_loop(url: str, clock: Callable[[], datetime], stdin: TextIO, out: TextI
             runner.run(db.dispose())
 
 
-def run_demo(url: str | None, locale: str = "id") -> int:
+def run_demo(url: str | None, locale: str = "id", programs: Sequence[str] = DEFAULT_PROGRAMS) -> int:
     target = url or DEMO_URL
     upgrade(target)
-    demo_loop(target, utc_now, sys.stdin, sys.stdout, locale)
+    demo_loop(target, utc_now, sys.stdin, sys.stdout, locale, programs=programs)
     return 0

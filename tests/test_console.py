@@ -23,6 +23,7 @@ from bot.core import Bina
 from bot.demo_seed import FIRST_PERSONA
 from bot.turn import Result, Sender
 from flows.events import ChoicePicked, CommandReceived, Event, TextReceived
+from flows.spec import DEFAULT_PROGRAMS
 from storage import repo
 from storage.db import Database
 from tests.conftest import Clock
@@ -67,10 +68,10 @@ class Typed(io.StringIO):
 
 
 def demo(url: str, *lines: str, end: BaseException | None = None, locale: str = "id",
-         read: Callable[[str], str] | None = None) -> str:
+         read: Callable[[str], str] | None = None, programs: tuple[str, ...] = DEFAULT_PROGRAMS) -> str:
     out = io.StringIO()
     try:
-        demo_loop(url, Clock(), Typed(lines, end), out, locale, read=read)
+        demo_loop(url, Clock(), Typed(lines, end), out, locale, read=read, programs=programs)
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C escaped the demo")
     return out.getvalue()
@@ -131,7 +132,7 @@ def test_unknown_console_command_is_refused_not_answered(url: str, sent: list[tu
 
 def test_help_and_persona_switch(url: str, sent: list[tuple[Sender, Event]]) -> None:
     text = demo(url, ":help", ":as 9", ":as 1", ":who", ":q")
-    assert "Perintah konsol" in text and "(pakai :as 1–5)" in text
+    assert "Perintah konsol" in text and "(pakai :as 1–6)" in text
     assert "(sekarang Anda Budi Santoso)" in text and " → 1. Budi Santoso (coach)" in text
     assert not sent
 
@@ -281,3 +282,14 @@ def test_terminal_paste_is_one_message_and_ctrl_c_quits(
     assert code == 0 and "Traceback" not in text, text
     assert text.count("tidak memahami pesan tersebut") == 1, text  # idle.hint, once
     assert text.rstrip().endswith("Sampai jumpa!"), text
+
+
+def test_demo_of_another_program(url: str) -> None:
+    text = demo(url, ":as 3", "/sesi", "/status", ":q", programs=("langsa",))
+    assert "Coaching, Mentoring, dan Belajar Mandiri" in text and "Belajar Mandiri" in text
+    assert "Coaching & Mentoring Tetap" not in text
+
+
+def test_demo_of_profesi_pairs_with_the_profesi_coach(url: str) -> None:
+    text = demo(url, ":as 3", "/program", "#1", "#1", ":as 6", "/tinjau", ":q")
+    assert "Rina Hartati" in text and "meminta Anda menjadi coach" in text
