@@ -58,6 +58,8 @@ async def test_evaluasi_needs_the_coachees_form_and_the_coachs(db: Database, clo
     await h.press(budi, h.sent_button(budi, "Konfirmasi", "Evaluasi"))
     status = texts(await h.say(ani, "/status"))
     assert "Evaluasi oleh Coach/Mentor" in status and "diisi oleh coach" in status
+    pic = texts(await h.say(tg["sari"], "/belum_isi evaluasi"))
+    assert "Ani Test — Pranata Komputer: menunggu evaluasi dari coach" in pic
     # the coach's own evaluation of Ani, opened from /tinjau
     await h.say(budi, "/tinjau")
     first = texts(await h.press(budi, h.button(budi, "Ani Test")))
@@ -67,6 +69,7 @@ async def test_evaluasi_needs_the_coachees_form_and_the_coachs(db: Database, clo
     assert "Budi Test, sudah mengisi" in texts([m for m in out if m.chat_id == ani])
     status = texts(await h.say(ani, "/status"))
     assert "diisi oleh coach" not in status
+    assert "Ani Test" not in texts(await h.say(tg["sari"], "/belum_isi evaluasi"))  # the stage is complete
 
 
 async def test_a_form_is_read_only_by_its_coachee_and_their_coach(db: Database, clock: Clock) -> None:

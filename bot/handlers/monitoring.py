@@ -45,7 +45,8 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
         stage = found
     else:
         stage = current_stage(program, t.today) or program.stages[0]
-    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year)
+    parts = [a.id for a in program.activities if a.part_of == stage.id]
+    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
     scope_name = (await repo.unit_names(t.s, [scope.unit_id])).get(scope.unit_id, "") \
         if scope.unit_id is not None else ""
     header = Msg("monitor.header", {
@@ -111,7 +112,8 @@ def _page_lines(rows: list[repo.PendingRow], first: int, grouped: bool) -> list[
 
 
 def _status(row: repo.PendingRow) -> Msg:
-    status = Msg(f"monitor.status_{row.status.value}")
+    status = Msg("monitor.status_parts_missing") if row.parts_missing \
+        else Msg(f"monitor.status_{row.status.value}")
     if row.late:
         status = Msg("monitor.late", {"status": status})
     if not row.has_coach:

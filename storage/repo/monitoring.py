@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from flows.access import Scope
 from flows.program import Status
@@ -28,6 +29,8 @@ class PendingRow:
     status: Status
     late: bool = False
     has_coach: bool = True
+    # The stage's own form is confirmed; a part of the stage (the coach's evaluation) is not.
+    parts_missing: bool = False
 
 
 # --- monitoring -------------------------------------------------------------------
@@ -42,26 +45,36 @@ def _scope_filter(scope: Scope) -> Any:
 
 
 async def not_completed(
-    session: AsyncSession, scope: Scope, program: str, activity: str, year: int
+    session: AsyncSession, scope: Scope, program: str, activity: str, year: int,
+    parts: Sequence[str] = (),
 ) -> tuple[list[PendingRow], int]:
     """Employees in scope who have not completed a stage, with how far they
-    got, and the number of employees in scope. Status only, never answers."""
+    got, and the number of employees in scope. Status only, never answers.
+    A stage with `parts` (the coach's evaluation of the Evaluasi stage) is
+    complete when they are confirmed too; the status shown is the stage's own."""
+    parts_done = select(func.count()).where(
+        Submission.employee_id == Employee.id, Submission.program == program, Submission.year == year,
+        Submission.activity.in_(parts), Submission.status == Status.CONFIRMED.value,
+    ).correlate(Employee).scalar_subquery() if parts else None
+    own = aliased(Submission)
     query = (
-        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, Submission.status,
-               Submission.late, _coach_today)
+        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, own.status,
+               own.late, _coach_today, parts_done if parts_done is not None else literal(0))
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
-        .outerjoin(Submission, and_(
-            Submission.employee_id == Employee.id, Submission.program == program,
-            Submission.activity == activity, Submission.year == year,
+        .outerjoin(own, and_(
+            own.employee_id == Employee.id, own.program == program,
+            own.activity == activity, own.year == year,
         ))
         .where(_scope_filter(scope))
-        .where((Submission.status.is_(None)) | (Submission.status != Status.CONFIRMED.value))
-        .order_by(_UnitKerja.name, Employee.nama, Employee.nip)
     )
+    unfinished = own.status.is_(None) | (own.status != Status.CONFIRMED.value)
+    if parts_done is not None:
+        unfinished = unfinished | (parts_done < len(parts))
+    query = query.where(unfinished).order_by(_UnitKerja.name, Employee.nama, Employee.nip)
     rows = [
         PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED,
-                   bool(late), coach is not None)
-        for nip, nama, jabatan, unit, status, late, coach in (await _exec(session, query)).all()
+                   bool(late), coach is not None, status == Status.CONFIRMED.value and done < len(parts))
+        for nip, nama, jabatan, unit, status, late, coach, done in (await _exec(session, query)).all()
     ]
     total = (await _exec(session,
         select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
