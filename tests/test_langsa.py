@@ -119,3 +119,37 @@ async def test_two_sign_offs_at_once_cannot_both_pass_the_monthly_cap(db: Databa
     assert sorted(results) == [Decimal(0), Decimal(2)]
     async with db.transaction() as s:
         assert await repo.jp_total(s, ani, 2026) == 4
+
+
+async def test_the_first_slices_bad_input_holds_for_the_new_forms_and_commands(
+        db: Database, clock: Clock) -> None:
+    from tests.tg import STICKER, message_update
+    org = await make_org(db, clock())
+    h = Harness(db, clock, PROGRAMS)
+    ani = org.tg("ani")
+    # an unregistered person is told how to register, whatever the command
+    for command in ("/program", "/jp", "/sesi", "/riwayat", "/coachee"):
+        assert "undangan" in texts(await h.say(999, command)).lower(), command
+    # a role that may not use a command is told so
+    assert "belum tercatat sebagai coach" in texts(await h.say(ani, "/coachee"))
+    await h.say(ani, "/sesi")
+    await h.press(ani, h.button(ani, "Mandiri: Coaching"))
+    await h.say(ani, "20/11/2026")
+    # a sticker, an empty text, an over-long one: explained, the entry kept
+    assert "hanya bisa menerima teks" in texts(await h.say(ani, **STICKER))
+    assert "Pertanyaan 2/3" in texts(await h.say(ani, "   "))
+    assert "terlalu panjang" in texts(await h.say(ani, "x" * 2100))
+    # a command mid-form is answered and the entry stays open
+    out = texts(await h.say(ani, "/jp"))
+    assert "Catatan JP" in out and "masih terbuka" in out
+    await h.say(ani, "Materi")
+    # the same update twice is handled once
+    update = message_update(ani, "/jp")
+    first, again = await h.feed(update), await h.feed(update)
+    assert first and not again
+    await h.press(ani, h.button(ani, "Tidak"))
+    send = h.button(ani, "Kirim")
+    await h.press(ani, send)
+    assert "sudah ditutup" in texts(await h.press(ani, send))  # pressed twice
+    async with db.transaction() as s:
+        assert len(await repo.records_of(s, org.ids["ani"])) == 1

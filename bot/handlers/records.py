@@ -4,10 +4,11 @@ for those allowed to read it."""
 
 from __future__ import annotations
 
+from bot.handlers.review import coach_turns
 from bot.handlers.taking_part import coach_id, enrolment_of, may_read, taking_part
 from bot.turn import Turn
 from flows import form_engine
-from flows.callbacks import CoacheeForms, ViewRecord, pack
+from flows.callbacks import CoacheeForms, OpenActivity, ViewRecord, pack
 from flows.conversation import State
 from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
@@ -106,5 +107,13 @@ async def coachee_forms(t: Turn, state: State, cb: CoacheeForms) -> State:
     if coachee is None or not mine:
         t.say("history.not_yours")
         return state
-    t.reply(await _listing(t, coachee, "coachee.forms_title"))
+    listing = await _listing(t, coachee, "coachee.forms_title")
+    # Forms only the coach fills, due now, open from here as from /tinjau.
+    to_fill: list[tuple[Button, ...]] = []
+    for x in await taking_part(t, coachee):
+        if coach_id(coachee, x) == t.person.id:
+            to_fill.extend((Button(Msg("coachee.fill", {"stage": Msg(a.title)}),
+                                   pack(OpenActivity(x.program.id, a.id, coachee.id, x.cycle))),)
+                           for a in await coach_turns(t, coachee, x))
+    t.reply(Reply(listing.lines, (*to_fill, *listing.buttons)))
     return state

@@ -131,7 +131,7 @@ async def _forms_to_fill(t: Turn) -> list[Waiting]:
         for taking in await taking_part(t, coachee):
             if coach_id(coachee, taking) != t.person.id:
                 continue
-            for activity in await _coach_turns(t, coachee, taking):
+            for activity in await coach_turns(t, coachee, taking):
                 about = {"name": coachee.nama, "stage": Msg(activity.title)}
                 found.append(Waiting(
                     None, Msg("review.item_fill", about), (), Msg("review.open_button", about),
@@ -139,7 +139,7 @@ async def _forms_to_fill(t: Turn) -> list[Waiting]:
     return found
 
 
-async def _coach_turns(t: Turn, coachee: Person, taking: Taking) -> list[Activity]:
+async def coach_turns(t: Turn, coachee: Person, taking: Taking) -> list[Activity]:
     coach_only = [a for a in taking.program.activities if a.filled_by == "coach"]
     if not coach_only:
         return []
