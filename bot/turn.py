@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Catalogs
-from flows.conversation import Context
+from flows import conversation
+from flows.conversation import Context, ReviewCommentState, State
+from flows.form_engine import FormState
 from flows.messages import Msg, Reply
 from flows.spec import Activity, SpecSet
 from storage.repo import Person
@@ -109,6 +111,21 @@ class Turn:
         """The engine's view of this person: their zone, the specs, their words."""
         return Context(self.specs.forms, self.app.timezone_of(self.person), self.specs.programs,
                        lambda key: self.text(Msg(key)))
+
+    def form_to_resume(self, state: State) -> FormState | None:
+        """The person's own form that an interruption (a review, a request) leaves waiting."""
+        if isinstance(state, FormState):
+            return state
+        return state.resume if isinstance(state, ReviewCommentState) else None
+
+    def back_to_form(self, state: State) -> State:
+        """After an interruption: the person's own form again, where it was."""
+        if not isinstance(state, FormState):
+            return state
+        back = conversation.resume_form(state, self.context(), self.now)
+        self.reply(*back.replies)
+        resumed: State = back.state
+        return resumed
 
     def text(self, msg: Msg) -> str:
         """A message in the reader's language (for matching what they typed)."""

@@ -7,9 +7,8 @@ from __future__ import annotations
 from bot.turn import Turn
 from flows import conversation
 from flows.callbacks import EnrolAction, JoinProgram, PickCoach, pack
-from flows.conversation import ReviewCommentState, State
+from flows.conversation import State
 from flows.events import DeclineRequest
-from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
 from flows.program_spec import ProgramSpec
 from flows.workflow import ENROLMENT_MOVES, EnrolmentStatus, move
@@ -126,9 +125,7 @@ async def pressed(t: Turn, state: State, cb: EnrolAction) -> State:
             t.notify(other, Reply((Msg("pairing.approved_coachee", {"coach": t.person.nama,
                                                                       "program": Msg(program.title)}),)))
         return state
-    resume = state if isinstance(state, FormState) else \
-        state.resume if isinstance(state, ReviewCommentState) else None
-    step = conversation.ask_review_comment(enrolment.id, resume, kind="decline")
+    step = conversation.ask_review_comment(enrolment.id, t.form_to_resume(state), kind="decline")
     t.reply(*step.replies)
     asking: State = step.state
     return asking
@@ -147,9 +144,4 @@ async def decline(t: Turn, state: State, cmd: DeclineRequest) -> State:
         if coachee is not None:
             t.notify(coachee, Reply((Msg("pairing.declined_coachee", {
                 "coach": t.person.nama, "program": Msg(program.title), "reason": cmd.reason}),)))
-    if isinstance(state, FormState):
-        back = conversation.resume_form(state, t.context(), t.now)
-        t.reply(*back.replies)
-        resumed: State = back.state
-        return resumed
-    return state
+    return t.back_to_form(state)

@@ -16,7 +16,7 @@ from bot.turn import Turn
 from flows import conversation, form_engine
 from flows.access import monitoring_scope
 from flows.callbacks import EnrolAction, OpenActivity, ReviewAction, pack
-from flows.conversation import ReviewCommentState, State
+from flows.conversation import State
 from flows.events import ReturnForm
 from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
@@ -190,8 +190,7 @@ async def pressed(t: Turn, state: State, cb: ReviewAction) -> State:
         await _confirm(t, record, coachee)
         return state
     if cb.action == "fix":
-        resume = state if isinstance(state, FormState) else \
-            state.resume if isinstance(state, ReviewCommentState) else None
+        resume = t.form_to_resume(state)
         if resume is not None:
             t.say("form.paused")
         step = conversation.ask_review_comment(record.id, resume)
@@ -275,9 +274,4 @@ async def return_form(t: Turn, state: State, cmd: ReturnForm) -> State:
         t.notify(coachee, Reply((Msg("review.returned_coachee", {
             "stage": stage, "coach": t.person.nama, "comment": cmd.comment,
         }),)))
-    if isinstance(state, FormState):
-        back = conversation.resume_form(state, t.context(), t.now)
-        t.reply(*back.replies)
-        resumed: State = back.state
-        return resumed
-    return state
+    return t.back_to_form(state)
