@@ -143,3 +143,14 @@ async def test_a_coachee_cannot_open_the_coachs_form(db: Database, clock: Clock)
     # nor someone else's form as if they were the coach
     out = await h.press(ani, pack(OpenActivity("kemenkes_tetap", "evaluasi_coach", org.ids["dedi"], 2026)))
     assert "pesan lama" in texts(out)
+
+
+async def test_a_coach_outside_the_list_cannot_be_asked(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    from flows.callbacks import PickCoach, pack
+    async with db.transaction() as s:
+        budi = await repo.person_by_telegram(s, tg["budi"])
+    assert budi is not None  # not a profesi coach
+    out = await h.press(tg["ani"], pack(PickCoach("kemenkes_profesi", budi.id)))
+    assert "pesan lama" in texts(out)
+    assert not [m for m in h.session.sent() if m.chat_id == tg["budi"]]

@@ -51,9 +51,7 @@ async def join_pressed(t: Turn, state: State, cb: JoinProgram) -> State:
     if program is None or not may_join(program, t.person):
         t.say("pairing.may_not_join")
         return state
-    assert program.enrolment.coaches is not None
-    coaches = [p for p in await repo.people_with_role(t.s, program.enrolment.coaches, t.person.unit_utama_id,
-                                                      t.person.unit_id) if p.id != t.person.id]
+    coaches = await _coaches(t, program)
     if not coaches:
         t.say("pairing.no_coaches", program=Msg(program.title))
         return state
@@ -63,13 +61,21 @@ async def join_pressed(t: Turn, state: State, cb: JoinProgram) -> State:
     return state
 
 
+async def _coaches(t: Turn, program: ProgramSpec) -> list[Person]:
+    """Whom the person may ask: the program's coaches of their unit utama."""
+    assert program.enrolment.coaches is not None
+    return [p for p in await repo.people_with_role(t.s, program.enrolment.coaches, t.person.unit_utama_id,
+                                                   t.person.unit_id) if p.id != t.person.id]
+
+
 async def coach_picked(t: Turn, state: State, cb: PickCoach) -> State:
     program = t.specs.programs.get(cb.program)
-    coach = await repo.person_by_id(t.s, cb.coach_id)
-    if program is None or coach is None or not may_join(program, t.person) \
-            or program.enrolment.coaches not in coach.roles:
+    if program is None or not may_join(program, t.person) \
+            or cb.coach_id not in {c.id for c in await _coaches(t, program)}:
         t.say("error.stale_button")
         return state
+    coach = await repo.person_by_id(t.s, cb.coach_id)
+    assert coach is not None
     enrolment = await repo.request_enrolment(t.s, t.person.id, program.id, t.today.year, coach.id, t.now)
     if enrolment.status is not EnrolmentStatus.REQUESTED or enrolment.coach_id != coach.id:
         t.say(f"pairing.already_{enrolment.status.value}", program=Msg(program.title))
