@@ -137,6 +137,8 @@ class Enrolment(Base):
     cycle: Mapped[int] = mapped_column(Integer)
     # Set for a chosen coach; None means the roster's coach (penilai, else atasan).
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    # A mentor besides the coach, where a program has one (PUPR's mentor is the atasan, P:277).
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime | None]

@@ -23,13 +23,14 @@ class EnrolmentRecord:
     program: str
     cycle: int
     coach_id: int | None  # a chosen coach; None: the roster's
+    mentor_id: int | None
     status: EnrolmentStatus
     reason: str | None
     requested_at: datetime | None
 
 
 def _enrolment(r: Any) -> EnrolmentRecord:
-    return EnrolmentRecord(r.id, r.employee_id, r.program, r.cycle, r.coach_id,
+    return EnrolmentRecord(r.id, r.employee_id, r.program, r.cycle, r.coach_id, r.mentor_id,
                            EnrolmentStatus(r.status), r.reason, r.requested_at)
 
 

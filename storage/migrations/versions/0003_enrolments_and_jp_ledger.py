@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column('program', sa.String(length=64), nullable=False),
         sa.Column('cycle', sa.Integer(), nullable=False),
         sa.Column('coach_id', sa.Integer(), nullable=True),
+        sa.Column('mentor_id', sa.Integer(), nullable=True),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('reason', sa.Text(), nullable=True),
         sa.Column('requested_at', _WHEN, nullable=True),
@@ -47,6 +48,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['coach_id'], ['employees.id'], name=op.f('fk_enrolments_coach_id_employees')),
         sa.ForeignKeyConstraint(['employee_id'], ['employees.id'],
                                 name=op.f('fk_enrolments_employee_id_employees')),
+        sa.ForeignKeyConstraint(['mentor_id'], ['employees.id'], name=op.f('fk_enrolments_mentor_id_employees')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
         sa.UniqueConstraint('employee_id', 'program', 'cycle', name='uq_enrolments_slot'),
     )
