@@ -15,7 +15,7 @@ from flows.conversation import Context, ReviewCommentState, State
 from flows.form_engine import FormState
 from flows.messages import Msg, Reply
 from flows.spec import Activity, SpecSet
-from storage.repo import Person
+from storage.repo import Person, SubmissionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,13 @@ class Turn:
         """A stage's name; still readable when its program is no longer active."""
         stage = self.active_stage(program_id, stage_id)
         return Msg(stage.title) if stage else Msg("stage.unknown", {"stage": stage_id})
+
+    def record_title(self, record: SubmissionRecord) -> Msg:
+        """A form's name; for a log entry with its number and day ("Coaching ke-2 (03/11/2026)")."""
+        title = self.stage_title(record.program, record.activity)
+        if record.occurrence:
+            return Msg("history.entry", {"stage": title, "n": record.occurrence, "day": record.day or "-"})
+        return title
 
     def context(self) -> Context:
         """The engine's view of this person: their zone, the specs, their words."""

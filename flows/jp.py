@@ -189,7 +189,9 @@ def credit(rule: JpRule, claim: Claim, prior: Sequence[LedgerLine]) -> LedgerLin
         if room == 0:
             return line(claimed, zero, zero, name, Msg("jp.day_cap_reached", params))
         if claimed > room:
-            base, reason = room, Msg("jp.day_cap_partial", {**params, "jp": room})
+            # Nothing else that day: the cap alone explains it ("3 jam: dihitung 2 JP").
+            key = "jp.day_cap_partial" if already else "jp.day_cap"
+            base, reason = room, Msg(key, {**params, "jp": room, "hours": claimed})
 
     credited = base
     if rule.bonus is not None and _matches(rule.bonus.when, claim.answers):

@@ -69,7 +69,7 @@ def parse_date(raw: str, today: date, max_age: timedelta = DATE_MAX_AGE) -> str:
     if today - parsed > max_age:
         if max_age == DATE_MAX_AGE:
             raise Invalid("error.date_too_old")
-        raise Invalid("error.date_too_old_days", {"days": max_age.days})
+        raise Invalid("error.date_too_old_days", {"days": max_age.days, "earliest": today - max_age})
     return parsed.isoformat()
 
 

@@ -485,7 +485,7 @@ def test_log_entries_are_dated_within_the_limit(days_back: int, outcome: str) ->
     else:
         assert keys(step)[0] == outcome and "tanggal" not in chat.form.answers
     if outcome == "error.date_too_old_days":
-        assert step.replies[0].lines[0].params == {"days": 60}
+        assert step.replies[0].lines[0].params == {"days": 60, "earliest": TODAY - timedelta(days=60)}
 
 
 def test_the_default_limit_is_said_as_a_year_any_other_in_days() -> None:
@@ -494,7 +494,8 @@ def test_the_default_limit_is_said_as_a_year_any_other_in_days() -> None:
     assert default.value.key == "error.date_too_old"
     with pytest.raises(Invalid) as log:
         parse_date("01/01/2026", TODAY, timedelta(days=60))
-    assert (log.value.key, log.value.params) == ("error.date_too_old_days", {"days": 60})
+    assert (log.value.key, log.value.params) == ("error.date_too_old_days",
+                                                 {"days": 60, "earliest": TODAY - timedelta(days=60)})
     assert parse_date("24/09/2026", TODAY, timedelta(days=60)) == "2026-09-24"
 
 

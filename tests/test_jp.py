@@ -145,8 +145,8 @@ def test_self_study_is_capped_at_2_jp_a_day_and_the_next_day_counts_again() -> N
     partly = gita.log("belajar_mandiri", "2026-08-03", jam="1")
     assert (partly.claimed, partly.base, partly.credited) == (1, D("0.5"), D("0.5"))
     day = date(2026, 8, 3)
-    assert partly.reason == Msg("jp.day_cap_partial",
-                                {"max": D("2.0"), "already": D("1.5"), "day": day, "jp": D("0.5")})
+    assert partly.reason == Msg("jp.day_cap_partial", {"max": D("2.0"), "already": D("1.5"), "day": day,
+                                                      "jp": D("0.5"), "hours": D("1.0")})
 
     full = gita.log("belajar_mandiri", "2026-08-03", jam="1")
     assert full.credited == 0
@@ -161,8 +161,8 @@ def test_international_self_study_gets_20_percent_after_the_cap() -> None:
     assert (line.claimed, line.base, line.credited) == (3, 2, D("2.4"))  # L:278
     assert line.reason == Msg("jp.bonus", {
         "percent": 20, "jp": D("2.4"),
-        "before": Msg("jp.day_cap_partial",
-                      {"max": D("2.0"), "already": D("0.0"), "day": date(2026, 9, 7), "jp": D("2.0")})})
+        "before": Msg("jp.day_cap", {"max": D("2.0"), "already": D("0.0"), "day": date(2026, 9, 7),
+                                     "jp": D("2.0"), "hours": D("3.0")})})
 
 
 def test_international_and_national_self_study_share_the_days_base_cap() -> None:

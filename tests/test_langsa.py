@@ -36,7 +36,7 @@ async def entry(h: Harness, chat: int, log: str, day: str, *answers: str) -> str
 
 
 async def paraf(h: Harness, chat: int, coachee: str) -> str:
-    return texts(await h.press(chat, h.sent_button(chat, "Konfirmasi", coachee)))
+    return texts(await h.press(chat, h.sent_button(chat, "Paraf", coachee)))
 
 
 async def test_coaching_and_mentoring_caps_are_separate(db: Database, clock: Clock) -> None:

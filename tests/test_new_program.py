@@ -107,8 +107,8 @@ async def test_an_invented_program_works_from_yaml_and_texts_alone(
     await h.say(ani, "Membaca laporan")
     out = await h.press(ani, h.button(ani, "Kirim"))
     assert "Budi Test" in texts(out)
-    out = await h.press(budi, h.sent_button(budi, "Konfirmasi", "Ani Test"))
-    assert "Pertemuan dari Ani Test telah dikonfirmasi (1 JP)" in texts(out)
+    out = await h.press(budi, h.sent_button(budi, "Paraf", "Ani Test"))
+    assert "Catatan Pertemuan ke-1 (20/11/2026) dari Ani Test sudah diparaf (1 JP)" in texts(out)
 
     # the reflection window runs across the year end: due in January too
     clock.now = clock.now.replace(year=2027, month=1, day=10)

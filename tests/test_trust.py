@@ -157,7 +157,7 @@ async def test_status_marks_the_running_stage_and_late_ones(db: Database, clock:
     clock.now = datetime(2026, 8, 10, 3, 0, tzinfo=UTC)
     lines = texts(await h.say(tg["ani"], "/status")).split("\n")
     checkin2 = lines.index(next(x for x in lines if x.startswith("• Progress Check-in 2")))
-    assert "sedang berjalan, 51 hari lagi" in lines[checkin2 + 1]
+    assert "jadwal terbuka, 51 hari lagi" in lines[checkin2 + 1]
     checkin3 = next(i for i, x in enumerate(lines) if x.startswith("• Progress Check-in 3"))
     assert lines[checkin3 + 1].startswith("•")  # not started yet: no flag
     rencana = next(i for i, x in enumerate(lines) if x.startswith("• Rencana"))

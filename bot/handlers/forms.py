@@ -298,10 +298,13 @@ async def submit(t: Turn, cmd: SubmitForm) -> None:
     if signer is None:
         t.say("form.submitted_no_coach", stage=stage)
         return
+    # Log entries get a paraf (from the atasan, for Langsa's self-study); forms a confirmation.
+    paraf = "_paraf_atasan" if activity.sign_by == "atasan" else "_paraf" if activity.schedule.kind == "log" \
+        else ""
     if signer.telegram_id is None:
         t.say("form.submitted_coach_not_joined", stage=stage, coach=signer.nama)
     else:
-        t.say("form.submitted", stage=stage, coach=signer.nama)
+        t.say(f"form.submitted{paraf}", stage=stage, coach=signer.nama)
     t.notify(signer, review.review_message(t, replace(sent, status=Status.SUBMITTED, coach_id=signer.id),
                                            coachee))
 

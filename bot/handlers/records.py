@@ -14,7 +14,7 @@ from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
 from flows.program import Status
 from storage import repo
-from storage.repo import Person, SubmissionRecord
+from storage.repo import Person
 
 
 async def history(t: Turn, state: State, args: str) -> State:
@@ -35,7 +35,7 @@ async def _listing(t: Turn, coachee: Person, title: str) -> Reply:
             heading = (record.program, record.year)
             lines.append(Msg("history.program", {"program": _program(t, record.program),
                                                  "year": record.year}))
-        label = _label(t, record)
+        label = t.record_title(record)
         lines.append(Msg("history.item", {"n": len(rows) + 1, "item": label,
                                           "status": Msg(f"status.{record.status.value}")}))
         rows.append((Button(Msg("history.open", {"n": len(rows) + 1, "item": label}),
@@ -46,13 +46,6 @@ async def _listing(t: Turn, coachee: Person, title: str) -> Reply:
 def _program(t: Turn, program_id: str) -> Msg:
     program = t.specs.programs.get(program_id)
     return Msg(program.title) if program else Msg("program.unknown", {"program": program_id})
-
-
-def _label(t: Turn, record: SubmissionRecord) -> Msg:
-    title = t.stage_title(record.program, record.activity)
-    if record.occurrence:
-        return Msg("history.entry", {"stage": title, "n": record.occurrence, "day": record.day or "-"})
-    return title
 
 
 async def view(t: Turn, state: State, cb: ViewRecord) -> State:
@@ -70,7 +63,7 @@ async def view(t: Turn, state: State, cb: ViewRecord) -> State:
     spec = t.specs.forms[record.form_id]
     form = FormState(record.id, spec.id, record.spec_version, record.answers, len(spec.fields))
     body = form_engine.summary(form, spec, with_buttons=False, jp=activity.jp if activity else None)
-    head = Msg("history.viewing", {"name": coachee.nama, "item": _label(t, record),
+    head = Msg("history.viewing", {"name": coachee.nama, "item": t.record_title(record),
                                    "status": Msg(f"status.{record.status.value}")})
     t.reply(Reply((head, *body.lines)))
     return state

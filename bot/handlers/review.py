@@ -33,7 +33,7 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
     body = form_engine.summary(form, spec, with_buttons=False,
                                jp=jp_rule(t.specs.programs, record.program, record.activity))
     head = [Msg("review.notification", {
-        "name": coachee.nama, "nip": coachee.nip, "stage": t.stage_title(record.program, record.activity),
+        "name": coachee.nama, "nip": coachee.nip, "stage": t.record_title(record),
     })]
     head.extend(_marks(record))
     activity = t.active_stage(record.program, record.activity)
@@ -44,7 +44,8 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
         first = Button(Msg("button.fill_my_part"),
                        pack(OpenActivity(record.program, record.activity, coachee.id, record.year)))
     else:
-        first = Button(Msg("button.confirm"), pack(ReviewAction(record.id, "ok")))
+        key = "button.paraf" if activity is not None and activity.schedule.kind == "log" else "button.confirm"
+        first = Button(Msg(key), pack(ReviewAction(record.id, "ok")))
     return Reply((*head, *body.lines), ((first, fix),))
 
 
@@ -112,7 +113,7 @@ async def _sign_offs(t: Turn) -> list[Waiting]:
     for record, coachee in await repo.waiting_for(t.s, t.person.id):
         if await _signer(t, record, coachee) != t.person.id:
             continue
-        stage = t.stage_title(record.program, record.activity)
+        stage = t.record_title(record)
         sent = t.local_date(record.submitted_at) if record.submitted_at else "-"
         found.append(Waiting(
             record.submitted_at,
@@ -220,13 +221,13 @@ async def complete(t: Turn, record: SubmissionRecord, coachee: Person, program: 
     its JP, record the program's completion, and tell both people."""
     lines = await ledger.credit_completed(t, record)
     jp = lines[record.id].credited if record.id in lines else 0
-    stage = Msg(activity.title)
+    stage = t.record_title(record)
     notes = form_engine.no_jp_lines(activity.jp, t.specs.forms[record.form_id], record.answers)
     line = lines.get(record.id)
     if line is not None and line.rule != "when" and line.reason.key != "jp.credited":
         notes.append(line.reason)  # a cap or a bonus: say how the figure came about
-    if activity.jp and activity.jp.held_until not in (None, activity.id) and record.id not in lines:
-        notes.append(Msg("review.jp_held", {"stage": Msg(program.activity(activity.jp.held_until).title)}))
+    held = activity.jp is not None and activity.jp.held_until not in (None, activity.id) \
+        and record.id not in lines
     released = sum((x.credited for sid, x in lines.items() if sid != record.id), Decimal(0))
     if released:
         notes.append(Msg("review.jp_released", {"jp": released}))
@@ -236,12 +237,18 @@ async def complete(t: Turn, record: SubmissionRecord, coachee: Person, program: 
     if coachee.id == t.person.id:
         t.reply(Reply((Msg("form.submitted_done", {"stage": stage, "jp": earned}), *notes)))
         return
-    # A form only the coach fills is "sent"; anything else the coach signed is "confirmed".
-    key = "review.coach_form_sent" if activity.filled_by == "coach" else "review.confirmed"
-    t.reply(Reply((Msg(key, {"name": coachee.nama, "stage": stage, "jp": earned}), *notes)))
+    # A form only the coach fills is "sent", a log entry "signed" (paraf), any other "confirmed";
+    # JP that wait for a later activity are said to come then, not as 0.
+    key = "review.coach_form_sent" if activity.filled_by == "coach" \
+        else "review.paraf_given" if activity.schedule.kind == "log" \
+        else "review.confirmed_held" if held else "review.confirmed"
+    after = Msg(program.activity(activity.jp.held_until).title) if held and activity.jp and \
+        activity.jp.held_until else None
+    t.reply(Reply((Msg(key, {"name": coachee.nama, "stage": stage, "jp": earned, "after": after}), *notes)))
     total = await repo.jp_total(t.s, coachee.id, t.today.year)
     t.notify(coachee, Reply((Msg(f"{key}_coachee", {
         "stage": stage, "coach": t.person.nama, "jp": earned, "total": total, "target": JP_RIGHT_PER_YEAR,
+        "after": after,
     }), *notes)))
 
 
@@ -269,7 +276,7 @@ async def return_form(t: Turn, state: State, cmd: ReturnForm) -> State:
     else:
         record, coachee = found
         await repo.decide(t.s, record.id, Status.RETURNED, t.now, comment=cmd.comment)
-        stage = t.stage_title(record.program, record.activity)
+        stage = t.record_title(record)
         t.say("review.returned", name=coachee.nama, stage=stage)
         t.notify(coachee, Reply((Msg("review.returned_coachee", {
             "stage": stage, "coach": t.person.nama, "comment": cmd.comment,
