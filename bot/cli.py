@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.console import run_demo
 
             programs = [args.program] if args.program else settings.program_list
-            return run_demo(args.db, settings.locale, programs)
+            # Each program's demo keeps its own data, so one does not show in another.
+            db = args.db or (f"sqlite+aiosqlite:///bina-demo-{args.program}.db" if args.program else None)
+            return run_demo(db, settings.locale, programs)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")

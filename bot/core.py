@@ -24,7 +24,7 @@ from bot.i18n import Catalogs
 from bot.turn import Outgoing, Result, Sender, Settings, Turn
 from flows import conversation
 from flows.callbacks import unpack
-from flows.conversation import State
+from flows.conversation import ReviewCommentState, State
 from flows.events import (
     Command,
     DeclineRequest,
@@ -141,6 +141,9 @@ async def _run(t: Turn, event: Event, stored: dict[str, Any] | None, recent: tup
     still_open = isinstance(state, FormState) and isinstance(new_state, FormState)
     if side_command and still_open:
         t.say("form.still_open")
+    elif side_command and isinstance(state, ReviewCommentState) and isinstance(new_state, ReviewCommentState):
+        # The next text will be taken as the reason: say so after any other command.
+        t.say("review.still_writing")
     elif still_open and any(isinstance(c, HandleChoice) for c in step.commands) \
             and isinstance(new_state, FormState):
         # A button of another message (a coach confirming, say) was handled

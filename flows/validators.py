@@ -30,7 +30,8 @@ DATE_MAX_AGE = timedelta(days=400)
 def _text(limit: int) -> Callable[[str, date], str]:
     def parse(raw: str, today: date) -> str:
         value = raw.strip()
-        if not value:
+        if not any(c.isalnum() for c in value):
+            # "-" or "." is not an answer; an optional question has its own Lewati.
             raise Invalid("error.empty")
         if len(value) > limit:
             raise Invalid("error.too_long", {"limit": limit, "length": len(value)})

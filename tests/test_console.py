@@ -120,14 +120,14 @@ def test_every_way_out_says_goodbye_and_closes_the_database(
 
 
 def test_unknown_console_command_is_refused_not_answered(url: str, sent: list[tuple[Sender, Event]]) -> None:
-    text = demo(url, "/isi", "#3", ":foo", ":)", ":quit")
+    text = demo(url, "/isi", "#3", ":foo", ":) siap", ":quit")
     assert "Pertanyaan 2/17" in text
     refusal = text.split("Perintah konsol tidak dikenal: :foo", 1)[1]
     assert all(command in refusal for command in ("#N", ":as N", ":who", ":help", ":quit"))
     # ':' and a letter is a console command; a smiley is an answer like any other text
     assert [type(event) for _, event in sent] == [CommandReceived, ChoicePicked, TextReceived]
-    assert sent[-1][1] == TextReceived(":)")
-    assert draft_answers(url, ANI)["rhk"] == ":)"
+    assert sent[-1][1] == TextReceived(":) siap")
+    assert draft_answers(url, ANI)["rhk"] == ":) siap"
 
 
 def test_help_and_persona_switch(url: str, sent: list[tuple[Sender, Event]]) -> None:

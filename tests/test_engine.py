@@ -6,7 +6,7 @@ Every step round-trips the state through JSON, as storage does.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -284,3 +284,12 @@ def test_replies_fit_telegram_limits() -> None:
             assert isinstance(reply, Reply)
             for row in reply.buttons:
                 assert all(len(b.data.encode()) <= 64 for b in row)
+
+
+def test_an_answer_with_no_letter_or_digit_is_no_answer() -> None:
+    from flows.validators import Invalid, parse_text_answer
+    for typed in ("-", " . ", "—", "?!"):
+        with pytest.raises(Invalid) as e:
+            parse_text_answer("text", typed, date(2026, 11, 23))
+        assert e.value.key == "error.empty", typed
+    assert parse_text_answer("text", "- ok", date(2026, 11, 23)) == "- ok"

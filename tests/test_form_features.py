@@ -131,8 +131,9 @@ class Chat:
 
     def fill(self, given: Mapping[str, str]) -> list[str]:
         """Answer every question up to the summary; the names asked, in order."""
-        asked = []
+        asked: list[str] = []
         while (name := self.current()) is not None:
+            assert asked[-1:] != [name] or name.startswith("_more"), f"{name!r} refused: {keys(self.last)}"
             asked.append(name)
             self.answer(given[name])
         return asked
@@ -219,7 +220,7 @@ def test_a_coach_cannot_edit_the_coachees_part_by_a_crafted_button() -> None:
 
 def test_a_form_one_party_fills_asks_every_section() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    asked = chat.fill({**COACHEE, "skor": "3", "catatan": "-"})
+    asked = chat.fill({**COACHEE, "skor": "3", "catatan": "ok"})
     assert asked[-2:] == ["skor", "catatan"]
     assert lines(chat.last, "form.summary_section") and not lines(chat.last, "form.summary_section_by")
 
@@ -240,7 +241,7 @@ def test_identity_is_never_asked_shown_read_only_and_not_editable() -> None:
     assert chat.current() == "email"
     step = form_engine.show(chat.form, chat.frame)
     assert [m.params["value"] for m in lines(step, "form.current")] == ["budi@kemkes.go.id"]  # editable
-    chat.fill({**COACHEE, "skor": "3", "catatan": "-"})
+    chat.fill({**COACHEE, "skor": "3", "catatan": "ok"})
     assert "- t.nama=Budi Santoso" in summary_labels(chat.last)
     # No edit button reaches it: every button opens a question of the view.
     edits = [int(b[1:]) for b in chat.buttons() if b.startswith("e")]
@@ -256,7 +257,7 @@ def test_identity_is_never_asked_shown_read_only_and_not_editable() -> None:
 def test_rows_are_added_up_to_the_maximum_and_no_further() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
     given = {**COACHEE, "_more.given.1": "ya", "rhk.2": "RHK dua", "target.2": "T2", "_more.given.2": "ya",
-             "rhk.3": "RHK tiga", "target.3": "T3", "skor": "3", "catatan": "-"}
+             "rhk.3": "RHK tiga", "target.3": "T3", "skor": "3", "catatan": "ok"}
     asked = chat.fill(given)
     assert asked[2:11] == ["rhk", "target", "_more.given.1", "rhk.2", "target.2", "_more.given.2",
                            "rhk.3", "target.3", "ada_hambatan"]  # no third "one more?" at the maximum
@@ -318,7 +319,7 @@ def test_saying_no_to_a_row_again_takes_the_later_rows_away() -> None:
 
 def test_a_row_is_added_from_the_summary_and_walked_before_returning() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    chat.fill({**COACHEE, "skor": "3", "catatan": "-"})
+    chat.fill({**COACHEE, "skor": "3", "catatan": "ok"})
     (add,) = lines(chat.last, "form.summary_add_row")
     assert add.params == {"mark": "A", "title": Msg("s.given"), "next": 2, "max": 3}
     chat.press("e4")
@@ -346,7 +347,7 @@ def test_the_minimum_rows_are_asked_without_the_question() -> None:
     spec = form(PROFESI.replace("{min: 1, max: 3}", "{min: 2, max: 3}"))
     chat = Chat(spec, initial_answers(spec, ROSTER))
     asked = chat.fill({**COACHEE, "rhk.2": "c", "target.2": "d", "_more.given.2": "tidak", "skor": "3",
-                       "catatan": "-"})
+                       "catatan": "ok"})
     assert asked[2:7] == ["rhk", "target", "rhk.2", "target.2", "_more.given.2"]
 
 
@@ -382,15 +383,15 @@ def test_reconcile_keeps_rows_and_their_more_answers() -> None:
 
 def test_a_field_is_asked_only_when_its_condition_holds() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    asked = chat.fill({**COACHEE, "ada_hambatan": "ya", "hambatan": "Waktu", "skor": "3", "catatan": "-"})
+    asked = chat.fill({**COACHEE, "ada_hambatan": "ya", "hambatan": "Waktu", "skor": "3", "catatan": "ok"})
     assert asked[asked.index("ada_hambatan") + 1] == "hambatan"
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    assert "hambatan" not in chat.fill({**COACHEE, "skor": "3", "catatan": "-"})
+    assert "hambatan" not in chat.fill({**COACHEE, "skor": "3", "catatan": "ok"})
 
 
 def test_an_answer_no_longer_relevant_is_hidden_and_not_sent() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    chat.fill({**COACHEE, "ada_hambatan": "ya", "hambatan": "Waktu", "skor": "3", "catatan": "-"})
+    chat.fill({**COACHEE, "ada_hambatan": "ya", "hambatan": "Waktu", "skor": "3", "catatan": "ok"})
     edit = chat.view().index("ada_hambatan")
     chat.press(f"e{edit}")
     step = chat.text("tidak")
@@ -402,7 +403,7 @@ def test_an_answer_no_longer_relevant_is_hidden_and_not_sent() -> None:
 
 def test_editing_to_make_a_field_relevant_asks_it_before_the_summary() -> None:
     chat = Chat(SPEC, initial_answers(SPEC, ROSTER))
-    chat.fill({**COACHEE, "skor": "3", "catatan": "-"})
+    chat.fill({**COACHEE, "skor": "3", "catatan": "ok"})
     chat.press(f"e{chat.view().index('ada_hambatan')}")
     chat.text("ya")
     assert chat.current() == "hambatan"

@@ -57,7 +57,7 @@ async def test_coaching_and_mentoring_caps_are_separate(db: Database, clock: Clo
     assert "diparaf 3" in status or "3 catatan diparaf" in status
     assert "JP tahun ini: 8 dari hak 20 JP" in status
     ledger_text = texts(await h.say(ani, "/jp"))
-    assert ledger_text.count("Dihitung 2 JP") == 4 and "maksimal dihitung 2 kali" in ledger_text
+    assert ledger_text.count(": 2 JP\n") == 4 and "maksimal dihitung 2 kali" in ledger_text
 
 
 async def test_self_study_is_signed_by_the_atasan_with_the_day_cap_then_the_bonus(

@@ -71,6 +71,8 @@ async def test_profesi_from_request_to_completion(db: Database, clock: Clock) ->
     out = await h.press(koor, h.button(koor, "Kirim"))
     assert "JP sesi ini dihitung setelah" in texts(out)
     assert "0 dari hak 20 JP" in texts(await h.say(ani, "/status"))
+    held = texts(await h.say(ani, "/jp"))
+    assert "Sesi Perencanaan: JP dihitung setelah Sesi Evaluasi diisi oleh coach" in held
 
     # session 3 cannot be opened by the coachee, and is not due before session 2
     assert "diisi oleh coach Anda" in texts(await h.say(ani, "/isi Sesi Evaluasi"))
@@ -93,7 +95,7 @@ async def test_profesi_from_request_to_completion(db: Database, clock: Clock) ->
     assert "selesai. Penyelesaian ini sudah dicatat" in said
     assert "6 dari hak 20 JP" in texts(await h.say(ani, "/status"))
     ledger = texts(await h.say(ani, "/jp"))
-    assert ledger.count("Dihitung 2 JP") == 3
+    assert ledger.count(": 2 JP") == 3 and "setelah Sesi Evaluasi" not in ledger
     async with db.transaction() as s:
         [enrolment] = [e for e in await repo.enrolments_of(s, (await repo.person_by_telegram(s, ani)).id)
                        if e.program == "kemenkes_profesi"]

@@ -58,6 +58,9 @@ def opening(program: ProgramSpec, activity: Activity, t: Turn) -> Msg:
 
 async def fill(t: Turn, state: State, args: str) -> State:
     if isinstance(state, FormState):
+        if args:
+            # One form at a time: the named one waits until this one is sent or left.
+            t.say("fill.finish_first", name=args)
         return await _resume(t, state)
     if args:
         return await _fill_named(t, state, args)
@@ -71,7 +74,8 @@ async def fill(t: Turn, state: State, args: str) -> State:
         t.reply(Reply((Msg("fill.pick", {"count": len(items)}),), rows))
         return state
     waiting = await _waiting_for_others(t)
-    t.reply(Reply(tuple(waiting) or (Msg("fill.nothing_due"),)))
+    logs = any(a.schedule.kind == "log" for x in await taking_part(t, t.person) for a in x.program.activities)
+    t.reply(Reply(tuple(waiting) or (Msg("fill.nothing_due_logs" if logs else "fill.nothing_due"),)))
     return state
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.handlers.taking_part import taking_part
 from bot.turn import Turn
 from flows.conversation import State
 from flows.form_engine import display_value
@@ -72,7 +73,8 @@ async def show(t: Turn, state: State, args: str) -> State:
     lines = await repo.lines_of(t.s, t.person.id, year=year)
     total = await repo.jp_total(t.s, t.person.id, year)
     out: list[Msg] = [Msg("jp.title", {"year": year, "name": t.person.nama})]
-    if not lines:
+    waiting = await _held(t)
+    if not lines and not waiting:
         out.append(Msg("jp.none"))
     by_program = totals_by_program(lines, year)
     for program_id, subtotal in by_program.items():
@@ -80,13 +82,37 @@ async def show(t: Turn, state: State, args: str) -> State:
         for line in lines:
             if line.program != program_id:
                 continue
-            out.append(Msg("jp.line", {
+            # "Dihitung 2 JP" would only repeat the figure; other reasons explain it.
+            plain = line.reason.key == "jp.credited"
+            out.append(Msg("jp.line" if not plain else "jp.line_plain", {
                 "day": line.day, "activity": t.stage_title(line.program, line.activity),
                 "jp": line.credited, "reason": line.reason,
             }))
+    out.extend(waiting)
     out.append(Msg("jp.total", {"jp": total, "target": JP_RIGHT_PER_YEAR}))
     t.reply(Reply(tuple(out)))
     return state
+
+
+async def _held(t: Turn) -> list[Msg]:
+    """Completed activities whose JP wait for a later one (Profesi's sessions
+    until the coach's Form Evaluasi is in)."""
+    found: list[Msg] = []
+    for taking in await taking_part(t, t.person):
+        program = taking.program
+        held = [a for a in program.activities if a.jp and a.jp.held_until not in (None, a.id)]
+        if not held:
+            continue
+        records = await repo.statuses(t.s, t.person.id, program.id, taking.cycle)
+        for activity in held:
+            record = records.get(activity.id)
+            if record is None or record.status is not Status.CONFIRMED \
+                    or await repo.lines_for_submission(t.s, record.id):
+                continue
+            assert activity.jp is not None and activity.jp.held_until is not None
+            found.append(Msg("jp.held", {"activity": Msg(activity.title), "program": Msg(program.title),
+                                         "after": Msg(program.activity(activity.jp.held_until).title)}))
+    return found
 
 
 def _program_title(t: Turn, program_id: str) -> Msg:

@@ -34,7 +34,9 @@ async def programs(t: Turn, state: State, args: str) -> State:
             lines.append(Msg("pairing.automatic", {"program": Msg(program.title)}))
         elif enrolment is not None and enrolment.status not in (EnrolmentStatus.DECLINED,
                                                                   EnrolmentStatus.WITHDRAWN):
-            lines.append(Msg(f"pairing.status_{enrolment.status.value}", {"program": Msg(program.title)}))
+            coach = await repo.person_by_id(t.s, enrolment.coach_id) if enrolment.coach_id else None
+            lines.append(Msg(f"pairing.status_{enrolment.status.value}", {
+                "program": Msg(program.title), "coach": coach.nama if coach else "-"}))
             if enrolment.status is EnrolmentStatus.REQUESTED:
                 buttons.append((Button(Msg("button.withdraw", {"program": Msg(program.title)}),
                                        pack(EnrolAction(enrolment.id, "wd"))),))

@@ -87,7 +87,8 @@ async def coachees(t: Turn, state: State, args: str) -> State:
             steps = len([a for a in taking.program.activities if a.schedule.kind != "log"])
             last = max((r.day for r in records.values() if r.day), default=None)
             lines.append(Msg("coachee.item", {"name": person.nama, "program": Msg(taking.program.title),
-                                              "done": done, "total": steps, "last": last or "-"}))
+                                              "done": done, "total": steps,
+                                              "last": last or Msg("coachee.no_activity")}))
         rows.append((Button(Msg("coachee.open", {"name": person.nama}), pack(CoacheeForms(person.id))),))
     t.reply(Reply(tuple(lines), tuple(rows[:50])))
     return state

@@ -32,7 +32,9 @@ async def status(t: Turn, state: State, args: str) -> State:
             lines.append(Msg("status.program_jp", {"jp": jp_by_program[taking.program.id]}))
     for e in await repo.enrolments_of(t.s, t.person.id):
         if e.status is EnrolmentStatus.REQUESTED and e.program in t.specs.programs:
-            lines.append(Msg("pairing.status_requested", {"program": Msg(t.specs.programs[e.program].title)}))
+            coach = await repo.person_by_id(t.s, e.coach_id) if e.coach_id else None
+            lines.append(Msg("pairing.status_requested", {"program": Msg(t.specs.programs[e.program].title),
+                                                          "coach": coach.nama if coach else "-"}))
     if t.person.coach_id is None:
         lines.append(Msg("status.no_coach"))
     total = sum(jp_by_program.values(), Decimal(0))
