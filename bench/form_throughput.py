@@ -1,8 +1,10 @@
 """Form-filling throughput through the real aiogram Dispatcher.
 
-Every coachee sends /isi, answers the 16 questions of the Rencana
+Every coachee sends /isi, answers the questions of the Rencana
 Pengembangan form (date by the "Hari ini" button, choices by their first
-option button, text by typing) and presses Kirim: 18 updates per person.
+option button, text by typing; one RHK row, so "Tidak" to "Tambah baris
+lagi") and presses Kirim: 19 updates per person for today's 17 questions.
+The question count is taken from the spec (flows.form_view.questions).
 Telegram is a local stand-in; the Bot, the Dispatcher, our routers, Bina and
 the database are the real ones.
 
@@ -53,7 +55,9 @@ from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.runner import tune_gc
 from bot.telegram import build_dispatcher
-from flows.spec import load_specs
+from flows.callbacks import FormAction, unpack
+from flows.form_view import Question, questions
+from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
 from storage.db import Database, is_sqlite, upgrade
 from storage.models import Employee, Submission
@@ -63,13 +67,15 @@ TARGET_SINGLE_P95_MS = 10.0
 TARGET_BURST_P95_S = 3.0
 TARGET_RSS_MB = 250.0
 
-FORM_ID = "rencana_pengembangan"
+PROGRAM_ID, ACTIVITY_ID = "kemenkes_tetap", "rencana"
 TG_BASE = 7_000_000_000  # telegram ids of coachees: TG_BASE + index
 COACH_TG = TG_BASE - 1
 ANSWER = ("Menyusun laporan capaian kinerja triwulan dan menindaklanjuti hasil evaluasi "
           "bersama atasan langsung agar target tahunan tercapai.")
 QUESTION = re.compile(r"Pertanyaan (\d+)/(\d+)")
-MAX_STEPS = 40  # per person; the walk takes 18
+MORE_ROWS = re.compile(r"Tambah baris lagi untuk")
+NO = "Tidak"  # the button that declines another row
+MAX_STEPS = 40  # per person; the walk takes 19
 
 
 # --- driving one person -------------------------------------------------------------
@@ -88,9 +94,10 @@ class Bench:
     def __init__(self, db: Database) -> None:
         self.session = LeanSession()
         self.bot = Bot("42:BENCH", session=self.session)
-        self.bina = Bina(db, load_specs(), fixed_clock)
+        # The programs `bina run` serves unless BINA_PROGRAMS says otherwise.
+        self.bina = Bina(db, load_specs(programs=list(DEFAULT_PROGRAMS)), fixed_clock)
         self.dp = build_dispatcher(self.bina, Catalogs())
-        self.total_fields = len(self.bina.specs.forms[FORM_ID].fields)
+        self.total_questions = len(asked(self.bina))
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.dp.feed_raw_update(self.bot, update)
@@ -105,13 +112,23 @@ class Bench:
         send = [d for label, d in buttons.items() if "Kirim" in label]
         if send and "Ringkasan" in last.text:
             return callback_update(tg, send[0])
+        if MORE_ROWS.search(last.text):
+            # "One more row?" has no number of its own but takes a place in the count.
+            no = buttons.get(NO, "")
+            cb = unpack(no)
+            if not isinstance(cb, FormAction) or cb.cursor + 1 != walk.next_question:
+                at = cb.cursor + 1 if isinstance(cb, FormAction) else "?"
+                walk.errors.append(f"more rows asked at {at}, expected question {walk.next_question}")
+                return None
+            walk.next_question += 1
+            return callback_update(tg, no)
         m = QUESTION.search(last.text)
         if m is None:
             walk.errors.append(f"unexpected reply: {last.text[:80]!r}")
             return None
         n, total = int(m[1]), int(m[2])
-        if n != walk.next_question or total != self.total_fields:
-            walk.errors.append(f"asked {n}/{total}, expected {walk.next_question}/{self.total_fields}")
+        if n != walk.next_question or total != self.total_questions:
+            walk.errors.append(f"asked {n}/{total}, expected {walk.next_question}/{self.total_questions}")
             return None
         walk.next_question += 1
         today = [d for label, d in buttons.items() if label.startswith("Hari ini")]
@@ -151,11 +168,21 @@ class Bench:
 # --- the update mix for the references -------------------------------------------------
 
 
+def asked(bina: Bina) -> tuple[Question, ...]:
+    """The questions of the walk, as the coachee is asked them: with one
+    row, the "one more row?" answered no (the same questions as unanswered)."""
+    activity = bina.specs.programs[PROGRAM_ID].activity(ACTIVITY_ID)
+    spec = bina.specs.forms[activity.form]
+    first = questions(spec, {}, "coachee", activity.filled_by)
+    no_more = {q.name: "tidak" for q in first if q.more}
+    return questions(spec, no_more, "coachee", activity.filled_by)
+
+
 def update_kinds(bina: Bina) -> list[str]:
     """'m' for a message, 'c' for a button, in the order of one person's walk."""
     kinds = ["m"]  # /isi
-    for f in bina.specs.forms[FORM_ID].fields:
-        kinds.append("c" if f.type in ("date", "choice", "yes_no", "commitment") else "m")
+    for q in asked(bina):
+        kinds.append("c" if q.field.type in ("date", "choice", "yes_no", "commitment") else "m")
     kinds.append("c")  # Kirim
     return kinds
 

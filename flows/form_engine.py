@@ -10,7 +10,7 @@ as stale and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -29,7 +29,15 @@ from flows.events import (
 from flows.form_render import data, display_value, no_jp_lines, options_of, prompt, summary
 from flows.form_spec import Field_, FormSpec
 from flows.form_state import FormState, Frame
-from flows.form_view import YES, Question, known_names, live_answers, questions, without_rows_after
+from flows.form_view import (
+    YES,
+    Question,
+    known_names,
+    live_answers,
+    questions,
+    reshapes,
+    without_rows_after,
+)
 from flows.messages import Msg, Reply
 from flows.program_spec import Filler
 from flows.validators import Invalid, parse_text_answer, plain
@@ -68,6 +76,8 @@ def show(state: FormState, frame: Frame) -> Step:
 
 
 def step(state: FormState, event: Event, frame: Frame) -> Step:
+    # The questions are worked out once per step and passed along; again
+    # only if an answer changes them (see _view_after).
     asked = _view(state, frame)
     at_summary = state.cursor >= len(asked)
     if isinstance(event, CommandReceived):
@@ -79,10 +89,10 @@ def step(state: FormState, event: Event, frame: Frame) -> Step:
         return _choice(state, event.data, frame, asked)
     if isinstance(event, (NonTextReceived, ContactShared)):
         choice = at_summary or bool(options_of(asked[state.cursor].field))
-        return _again(state, frame, Msg("error.use_buttons" if choice else "error.not_text"))
+        return _again(state, frame, Msg("error.use_buttons" if choice else "error.not_text"), asked)
     # TextReceived
     if at_summary:
-        return _again(state, frame, Msg("error.use_buttons"))
+        return _again(state, frame, Msg("error.use_buttons"), asked)
     q = asked[state.cursor]
     if state.pending is not None and (said := _yes_or_no(event.text, frame)) is not None:
         # "ya" / "yes" (or "tidak" / "no") typed to the date confirmation
@@ -90,12 +100,19 @@ def step(state: FormState, event: Event, frame: Frame) -> Step:
     try:
         value = _parse(q.field, event.text, frame)
     except Invalid as e:
-        return _again(state, frame, Msg(e.key, dict(e.params)))
-    return _answered(state, frame, q, value)
+        return _again(state, frame, Msg(e.key, dict(e.params)), asked)
+    return _answered(state, frame, q, value, asked)
 
 
 def _view(state: FormState, frame: Frame, answers: Mapping[str, str] | None = None) -> tuple[Question, ...]:
     return questions(frame.spec, state.answers if answers is None else answers, state.role, frame.filled_by)
+
+
+def _view_after(state: FormState, frame: Frame, q: Question, answers: Mapping[str, str],
+                asked: tuple[Question, ...]) -> tuple[Question, ...]:
+    """The questions once `q` is answered (or its answer taken away): those
+    asked before, unless that answer decides which questions there are."""
+    return _view(state, frame, answers) if reshapes(frame.spec, q) else asked
 
 
 def _parse(f: Field_, text: str, frame: Frame) -> str:
@@ -119,28 +136,30 @@ def _yes_or_no(text: str, frame: Frame) -> str | None:
         return None
 
 
-def _answered(state: FormState, frame: Frame, q: Question, value: str) -> Step:
+def _answered(state: FormState, frame: Frame, q: Question, value: str, asked: tuple[Question, ...]) -> Step:
     if q.field.type == "date" and state.year and date.fromisoformat(value).year < state.year:
         # A 2025 date for a 2026 stage is more often a slip than a fact.
         asking = replace(state, pending=value, notice=())
-        return Step(asking, (prompt(asking, frame, _view(asking, frame)),))
+        return Step(asking, (prompt(asking, frame, asked),))
     notice = () if q.more else tuple(no_jp_lines(frame.jp, frame.spec, {q.name: value}))
-    return _record(state, frame, q, value, notice)
+    return _record(state, frame, q, value, asked, notice)
 
 
-def _record(state: FormState, frame: Frame, q: Question, value: str, notice: tuple[Msg, ...] = ()) -> Step:
+def _record(state: FormState, frame: Frame, q: Question, value: str, asked: tuple[Question, ...],
+            notice: tuple[Msg, ...] = ()) -> Step:
     answers = {**state.answers, q.name: value}
     if q.more and value != YES:
         # "No more rows" where more were given takes those rows away.
         answers = without_rows_after(q.section, answers, q.row)
-    return _move(state, frame, answers, _after(state, frame, q, answers), notice)
+    view = _view_after(state, frame, q, answers, asked)
+    return _move(state, frame, answers, _after(state, q, answers, view), view, notice)
 
 
-def _after(state: FormState, frame: Frame, q: Question, answers: Mapping[str, str]) -> int:
-    """Where the cursor goes once `q` is dealt with: the next question; from
-    the summary, back there, unless the change opened a question in the same
-    section that has no answer yet (a new row, a field now relevant)."""
-    asked = _view(state, frame, answers)
+def _after(state: FormState, q: Question, answers: Mapping[str, str], asked: tuple[Question, ...]) -> int:
+    """Where the cursor goes once `q` is dealt with (`asked`: the questions
+    now): the next question; from the summary, back there, unless the change
+    opened a question in the same section that has no answer yet (a new row,
+    a field now relevant)."""
     following = next((i for i, x in enumerate(asked) if x.name == q.name), state.cursor) + 1
     if not state.editing:
         return following
@@ -151,16 +170,16 @@ def _after(state: FormState, frame: Frame, q: Question, answers: Mapping[str, st
 
 
 def _move(state: FormState, frame: Frame, answers: Mapping[str, str], cursor: int,
-          notice: tuple[Msg, ...] = ()) -> Step:
-    asked = _view(state, frame, answers)
+          asked: tuple[Question, ...], notice: tuple[Msg, ...] = ()) -> Step:
+    """Go to `cursor` with these answers; `asked`: the questions under them."""
     new = replace(state, answers=answers, cursor=cursor, pending=None,
                   editing=state.editing and cursor < len(asked), notice=notice)
     save = SaveDraft(new.submission_id, dict(new.answers), new.cursor)
     return Step(replace(new, notice=()), (prompt(new, frame, asked),), (save,))
 
 
-def _again(state: FormState, frame: Frame, problem: Msg) -> Step:
-    return Step(state, (Reply((problem,)), prompt(state, frame, _view(state, frame))))
+def _again(state: FormState, frame: Frame, problem: Msg, asked: tuple[Question, ...]) -> Step:
+    return Step(state, (Reply((problem,)), prompt(state, frame, asked)))
 
 
 def _cancel(state: FormState) -> Step:
@@ -168,11 +187,11 @@ def _cancel(state: FormState) -> Step:
     return Step(None, (Reply((Msg("form.cancelled"),)),), (save,))
 
 
-def _choice(state: FormState, payload: str, frame: Frame, asked: Sequence[Question]) -> Step:
+def _choice(state: FormState, payload: str, frame: Frame, asked: tuple[Question, ...]) -> Step:
     cb = unpack(payload)
     if not isinstance(cb, FormAction) or cb.submission_id != state.submission_id \
             or cb.cursor != state.cursor:
-        return _again(state, frame, Msg("error.stale_button"))
+        return _again(state, frame, Msg("error.stale_button"), asked)
     if cb.action == "cancel":
         return _cancel(state)
     if state.cursor >= len(asked):
@@ -181,33 +200,35 @@ def _choice(state: FormState, payload: str, frame: Frame, asked: Sequence[Questi
     if state.pending is not None and cb.action in ("date_ok", "date_change"):
         if cb.action == "date_change":
             again = replace(state, pending=None)
-            return show(again, frame)
-        return _record(state, frame, q, state.pending)
-    return _question_action(state, cb.action, frame, q)
+            return Step(again, (prompt(again, frame, asked),))
+        return _record(state, frame, q, state.pending, asked)
+    return _question_action(state, cb.action, frame, q, asked)
 
 
-def _question_action(state: FormState, action: str, frame: Frame, q: Question) -> Step:
+def _question_action(state: FormState, action: str, frame: Frame, q: Question,
+                     asked: tuple[Question, ...]) -> Step:
     f = q.field
     if action == "back":
         if state.editing:
-            return _move(state, frame, state.answers, len(_view(state, frame)))
+            return _move(state, frame, state.answers, len(asked), asked)
         if state.cursor == 0:
-            return _again(state, frame, Msg("form.at_first"))
-        return _move(state, frame, state.answers, state.cursor - 1)
+            return _again(state, frame, Msg("form.at_first"), asked)
+        return _move(state, frame, state.answers, state.cursor - 1, asked)
     if action == "skip" and not f.required:
         answers = {k: v for k, v in state.answers.items() if k != q.name}
-        return _move(state, frame, answers, _after(state, frame, q, answers))
+        view = _view_after(state, frame, q, answers, asked)
+        return _move(state, frame, answers, _after(state, q, answers, view), view)
     if action == "keep" and q.name in state.answers:
-        return _move(state, frame, state.answers, _after(state, frame, q, state.answers))
+        return _move(state, frame, state.answers, _after(state, q, state.answers, asked), asked)
     opts = options_of(f)
     if action.startswith("o") and action[1:].isdigit() and int(action[1:]) < len(opts):
-        return _answered(state, frame, q, opts[int(action[1:])][0])
+        return _answered(state, frame, q, opts[int(action[1:])][0], asked)
     if action.startswith("d") and action[1:].isdigit() and f.type == "date":
-        return _answered(state, frame, q, (frame.today - timedelta(days=int(action[1:]))).isoformat())
-    return _again(state, frame, Msg("error.stale_button"))
+        return _answered(state, frame, q, (frame.today - timedelta(days=int(action[1:]))).isoformat(), asked)
+    return _again(state, frame, Msg("error.stale_button"), asked)
 
 
-def _summary_action(state: FormState, action: str, frame: Frame, asked: Sequence[Question]) -> Step:
+def _summary_action(state: FormState, action: str, frame: Frame, asked: tuple[Question, ...]) -> Step:
     if action == "send":
         # Only this person's questions: the other party answers their own.
         missing = [i for i, q in enumerate(asked) if q.counts_as_missing and q.name not in state.answers]
@@ -220,4 +241,4 @@ def _summary_action(state: FormState, action: str, frame: Frame, asked: Sequence
         new = replace(state, cursor=int(action[1:]), editing=True, notice=())
         return Step(new, (prompt(new, frame, asked),),
                     (SaveDraft(new.submission_id, dict(new.answers), new.cursor),))
-    return _again(state, frame, Msg("error.stale_button"))
+    return _again(state, frame, Msg("error.stale_button"), asked)

@@ -10,7 +10,7 @@ from typing import Any
 from flows.callbacks import FormAction, pack
 from flows.form_spec import Field_, FormSpec, Section
 from flows.form_state import FormState, Frame
-from flows.form_view import YES, Question, asks, live_answers, questions, walk
+from flows.form_view import YES, Question, answers_in, asked_in, asks, walk
 from flows.jp import JpRule
 from flows.messages import Button, Msg, Reply
 from flows.program_spec import Filler
@@ -147,11 +147,12 @@ def summary(state: FormState, spec: FormSpec, with_buttons: bool, jp: JpRule | N
     asked get an edit button each, and a section that may grow a line to
     add a row."""
     lines = [*state.notice, Msg("form.summary_title", {"title": Msg(spec.title)})]
-    body, edit = _Summary(state, spec, filled_by, with_buttons).run()
+    everything = walk(spec, state.answers)
+    body, edit = _Summary(state, spec, filled_by, with_buttons, everything).run()
     lines.extend(body)
     if any(f.extension for f in spec.fields):
         lines.append(Msg("form.summary_footnote"))
-    lines.extend(no_jp_lines(jp, spec, live_answers(spec, state.answers)))
+    lines.extend(no_jp_lines(jp, spec, answers_in(everything, state.answers)))
     if not with_buttons:
         return Reply(tuple(lines))
     lines.append(Msg("form.summary_help"))
@@ -164,9 +165,11 @@ def summary(state: FormState, spec: FormSpec, with_buttons: bool, jp: JpRule | N
 class _Summary:
     """The summary's lines and edit buttons, numbered as they go."""
 
-    def __init__(self, state: FormState, spec: FormSpec, filled_by: Filler, with_buttons: bool) -> None:
+    def __init__(self, state: FormState, spec: FormSpec, filled_by: Filler, with_buttons: bool,
+                 everything: tuple[Question, ...]) -> None:
         self.state, self.spec, self.filled_by = state, spec, filled_by
-        mine = questions(spec, state.answers, state.role, filled_by) if with_buttons else ()
+        self.everything = everything  # the walk of the whole form under these answers
+        mine = asked_in(everything, state.role, filled_by) if with_buttons else ()
         self.mine = {q.name: i for i, q in enumerate(mine)}
         self.lines: list[Msg] = []
         self.edit: list[Button] = []
@@ -174,7 +177,7 @@ class _Summary:
 
     def run(self) -> tuple[list[Msg], list[Button]]:
         section, row = "", 0
-        for q in walk(self.spec, self.state.answers):
+        for q in self.everything:
             if q.section.id != section:
                 section, row = q.section.id, 0
                 self.lines.append(self._section_title(q.section))

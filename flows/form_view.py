@@ -62,8 +62,19 @@ def walk(spec: FormSpec, answers: Mapping[str, str]) -> tuple[Question, ...]:
 def questions(spec: FormSpec, answers: Mapping[str, str], role: Role = "coachee",
               filled_by: Filler = "coachee") -> tuple[Question, ...]:
     """The questions `role` is asked: the cursor of a form indexes these."""
-    return tuple(q for q in walk(spec, answers)
-                 if not q.field.read_only and asks(q.section, role, filled_by))
+    return asked_in(walk(spec, answers), role, filled_by)
+
+
+def asked_in(everything: Sequence[Question], role: Role, filled_by: Filler) -> tuple[Question, ...]:
+    """Of a whole form's walk, the questions `role` is asked."""
+    return tuple(q for q in everything if not q.field.read_only and asks(q.section, role, filled_by))
+
+
+def reshapes(spec: FormSpec, q: Question) -> bool:
+    """Whether the answer to `q` can change which questions there are: that
+    of a "one more row?", or of a field a `relevant` condition reads. Any
+    other answer leaves the walk as it was."""
+    return q.more or any(f.relevant is not None and f.relevant.field == q.field.name for f in spec.fields)
 
 
 def summary_cursor(spec: FormSpec, answers: Mapping[str, str], role: Role = "coachee",
@@ -75,7 +86,12 @@ def summary_cursor(spec: FormSpec, answers: Mapping[str, str], role: Role = "coa
 def live_answers(spec: FormSpec, answers: Mapping[str, str]) -> dict[str, str]:
     """The answers that belong to the form as it now stands: without those
     of fields no longer relevant or of rows taken away."""
-    names = {q.name for q in walk(spec, answers)}
+    return answers_in(walk(spec, answers), answers)
+
+
+def answers_in(everything: Sequence[Question], answers: Mapping[str, str]) -> dict[str, str]:
+    """The answers to the questions of a whole form's walk (see live_answers)."""
+    names = {q.name for q in everything}
     return {k: v for k, v in answers.items() if k in names}
 
 
@@ -136,7 +152,6 @@ class _Walk:
 
     def __init__(self, spec: FormSpec, answers: Mapping[str, str]) -> None:
         self.answers = answers
-        self.home = {f.name: s.id for s in spec.sections for f in s.fields}
         self.sections = spec.sections
         self.met: set[str] = set()  # names already passed, in the form or not
         self.kept: set[str] = set()  # names already passed that are in the form
@@ -172,7 +187,7 @@ class _Walk:
             return True
         ref = f.relevant.field
         # In a repeated section, a field depends on its own row's answer.
-        name = row_name(ref, row) if self.home[ref] == section.id else ref
+        name = row_name(ref, row) if any(g.name == ref for g in section.fields) else ref
         passed_over = name in self.met and name not in self.kept
         return not passed_over and self.answers.get(name) in f.relevant.is_
 

@@ -20,9 +20,9 @@ from flows.conversation import Context
 from flows.events import ChoicePicked, Event, SaveDraft, SubmitForm, TextReceived
 from flows.form_engine import FormState, Frame, Step
 from flows.form_render import options_of
-from flows.form_view import initial_answers, questions, summary_cursor, walk
+from flows.form_view import initial_answers, questions, reshapes, summary_cursor, walk
 from flows.messages import Msg
-from flows.spec import FormSpec, ProgramSpec, Role, parse_spec
+from flows.spec import FormSpec, ProgramSpec, Role, load_specs, parse_spec
 from flows.validators import Invalid, parse_date
 
 TODAY = date(2026, 11, 23)
@@ -417,6 +417,25 @@ def test_a_field_in_a_row_depends_on_its_own_row() -> None:
     answers = {"rhk": "ada", "_more.given.1": "ya", "rhk.2": "tidak ada"}
     names = [q.name for q in walk(spec, answers)]
     assert "target" in names and "target.2" not in names
+
+
+def test_only_a_row_question_or_an_answer_a_condition_reads_changes_the_questions() -> None:
+    # The engine keeps a step's questions when the answer does not reshape them.
+    target = "{name: target, type: text, label: t.target"
+    row_relevant = form(PROFESI.replace(target + "}", target + ", relevant: {field: rhk, is: ada}}"))
+    seen = set()
+    for spec in (SPEC, row_relevant, *load_specs().forms.values()):
+        for answers in ({}, {"ada_hambatan": "ya", "_more.given.1": "ya", "rhk": "ada", "rhk.2": "ada"}):
+            before = [q.name for q in walk(spec, answers)]
+            for q in walk(spec, answers):
+                seen.add(reshapes(spec, q))
+                for value in (*(v for v, _ in options_of(q.field)), "ada", None):
+                    changed = {k: v for k, v in answers.items() if k != q.name}
+                    if value is not None:
+                        changed[q.name] = value
+                    if [x.name for x in walk(spec, changed)] != before:
+                        assert reshapes(spec, q), (spec.id, q.name, value)
+    assert seen == {True, False}
 
 
 # --- prefill ----------------------------------------------------------------------------

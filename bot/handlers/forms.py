@@ -14,7 +14,7 @@ from flows.callbacks import OpenActivity, pack
 from flows.conversation import State
 from flows.events import SubmitForm
 from flows.form_engine import FormState
-from flows.form_spec import Role
+from flows.form_spec import FormSpec, Role
 from flows.form_view import initial_answers, summary_cursor
 from flows.messages import Button, Msg, Reply
 from flows.program import (
@@ -206,8 +206,9 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
     coachee or as their coach."""
     spec = t.specs.forms[activity.form]
     taking = await enrolment_of(t, coachee, program, cycle)
-    coach = await _person(t, coach_id(coachee, taking)) if taking else None
     if record is None:
+        # The coach is read only for a form that starts from their roster facts.
+        coach = await _person(t, coach_id(coachee, taking)) if taking and _shows_coach(spec) else None
         earlier, carried = await _carried(t, coachee, program, activity, cycle)
         answers = initial_answers(spec, roster_facts(coachee, coach), earlier, carried)
         record = await repo.create_draft(t.s, coachee.id, program.id, activity.id, cycle, spec.id,
@@ -234,6 +235,10 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
                      tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role,
                      started=record.status is not Status.NOT_STARTED or not own)
     return show(t, form_engine.reconcile(form, spec, activity.filled_by))
+
+
+def _shows_coach(spec: FormSpec) -> bool:
+    return any(f.source is not None and f.source.startswith("coach.") for f in spec.fields)
 
 
 async def _carried(t: Turn, coachee: Person, program: ProgramSpec, activity: Activity,

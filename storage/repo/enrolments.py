@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.workflow import EnrolmentStatus
@@ -56,9 +56,13 @@ async def lock_enrolment(session: AsyncSession, employee_id: int, program: str, 
     return _enrolment(row)
 
 
+# Built once: /isi reads a person's enrolments every time.
+_ENROLMENTS_OF = select(_ENROLMENTS).where(_ENROLMENTS.c.employee_id == bindparam("employee_id")) \
+    .order_by(_ENROLMENTS.c.cycle, _ENROLMENTS.c.id)
+
+
 async def enrolments_of(session: AsyncSession, employee_id: int) -> list[EnrolmentRecord]:
-    rows = await _exec(session, select(_ENROLMENTS).where(_ENROLMENTS.c.employee_id == employee_id)
-                       .order_by(_ENROLMENTS.c.cycle, _ENROLMENTS.c.id))
+    rows = await _exec(session, _ENROLMENTS_OF, {"employee_id": employee_id})
     return [_enrolment(r) for r in rows]
 
 

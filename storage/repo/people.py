@@ -30,8 +30,13 @@ async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Person 
     return await _one_person(session, Employee.telegram_id == telegram_id)
 
 
+# Built once: a person is read by id in most handlers (the coach, the coachee).
+_PERSON_BY_ID = _person_query().where(Employee.id == bindparam("employee_id"))
+
+
 async def person_by_id(session: AsyncSession, employee_id: int) -> Person | None:
-    return await _one_person(session, Employee.id == employee_id)
+    row = (await _exec(session, _PERSON_BY_ID, {"employee_id": employee_id})).first()
+    return _person(row) if row else None
 
 
 async def people_by_phone(session: AsyncSession, phone: str) -> list[Person]:
