@@ -70,7 +70,7 @@ def prompt(state: FormState, frame: Frame, view: Sequence[Question]) -> Reply:
     if starts_section and not state.editing:
         lines.append(Msg("form.section", {"title": Msg(q.section.title)}))
         lines.extend(Msg("form.grow_hint", {"hint": Msg(h)}) for h in q.section.hints)
-    lines.extend(_more_lines(q) if q.more else _field_lines(q, state, frame, len(view)))
+    lines.extend(_more_lines(q) if q.more else _field_lines(q, state, frame, *_number(state, frame, view)))
     if q.name in state.answers:
         lines.append(Msg("form.current", {"value": display_value(q.field, state.answers[q.name])}))
     return Reply(tuple(lines), _buttons(state, frame, q))
@@ -82,7 +82,21 @@ def _more_lines(q: Question) -> list[Msg]:
     return [Msg("form.first_row" if q.row == 0 else "form.more_rows", params)]
 
 
-def _field_lines(q: Question, state: FormState, frame: Frame, total: int) -> list[Msg]:
+def _number(state: FormState, frame: Frame, view: Sequence[Question]) -> tuple[int, int]:
+    """The question's number as the summary shows it, and the last number this
+    person answers: "one more row?" questions and identity fields are not
+    numbered, and in a form both fill the coach's part goes on from the
+    coachee's ("Pertanyaan 8/9")."""
+    asked = [q.name for q in view if not q.more]
+    if frame.filled_by != "both":
+        numbers = {name: i for i, name in enumerate(asked, 1)}
+    else:
+        whole = [q.name for q in walk(frame.spec, state.answers) if not q.more and not q.field.read_only]
+        numbers = {name: i for i, name in enumerate(whole, 1)}
+    return numbers.get(view[state.cursor].name, 0), max((numbers.get(n, 0) for n in asked), default=0)
+
+
+def _field_lines(q: Question, state: FormState, frame: Frame, n: int, total: int) -> list[Msg]:
     f = q.field
     lines: list[Msg] = []
     if q.section.repeat is not None:
@@ -90,7 +104,7 @@ def _field_lines(q: Question, state: FormState, frame: Frame, total: int) -> lis
                                       "max": q.section.repeat.max}))
     required = Msg("form.required") if f.required else Msg("form.optional")
     lines.append(Msg("form.question", {
-        "n": state.cursor + 1, "total": total, "label": Msg(f.label), "required": required,
+        "n": n, "total": total, "label": Msg(f.label), "required": required,
     }))
     if f.hint:
         lines.append(Msg("form.field_hint", {"hint": Msg(f.hint)}))
@@ -193,7 +207,11 @@ class _Summary:
             if q.name in self.mine and answer != YES:
                 self._add_row(q)
             return
-        params = {"label": Msg(q.field.label), "value": display_value(q.field, answer)}
+        value = display_value(q.field, answer)
+        if answer is None and self.mine and q.name not in self.mine and not q.field.read_only:
+            # Not missed by this person: the other party's part, still to come.
+            value = Msg("form.summary_by_other", {"who": self._other()})
+        params = {"label": Msg(q.field.label), "value": value}
         if q.field.read_only:
             self.lines.append(Msg("form.summary_identity", params))
             return
@@ -221,5 +239,7 @@ class _Summary:
         title = Msg(section.title)
         if not self.mine or asks(section, self.state.role, self.filled_by):
             return Msg("form.summary_section", {"title": title})
-        who = Msg("form.by_coach") if self.state.role == "coachee" else Msg("form.by_coachee")
-        return Msg("form.summary_section_by", {"title": title, "who": who})
+        return Msg("form.summary_section_by", {"title": title, "who": self._other()})
+
+    def _other(self) -> Msg:
+        return Msg("form.by_coach") if self.state.role == "coachee" else Msg("form.by_coachee")

@@ -117,7 +117,7 @@ async def test_fill_submit_confirm_earns_jp(db: Database, clock: Clock) -> None:
     h, tg = await setup(db, clock)
     out = await h.say(tg["ani"], "/isi")
     assert "Rencana Pengembangan" in texts(out) and "terlambat" in texts(out)
-    assert "Pertanyaan 1/17" in texts(out)
+    assert "Pertanyaan 1/16" in texts(out)
     await fill_all(h, tg["ani"])
     out = await h.press(tg["ani"], h.button(tg["ani"], "Kirim"))
     to_ani = [m for m in out if m.chat_id == tg["ani"]]
@@ -182,7 +182,7 @@ async def test_draft_survives_cancel_commands_and_restart(db: Database, clock: C
     out = await h.say(ani, "/status")
     assert "Status 2026" in texts(out) and "masih terbuka" in texts(out)
     out = await h.say(ani, "IKI pertama")
-    assert "Pertanyaan 4/17" in texts(out)
+    assert "Pertanyaan 4/16" in texts(out)
     assert "Dibatalkan" in texts(await h.say(ani, "/batal"))
     async with db.transaction() as s:  # leaving the form moved the draft to the submission
         person = await repo.person_by_telegram(s, ani)
@@ -192,7 +192,7 @@ async def test_draft_survives_cancel_commands_and_restart(db: Database, clock: C
     # a brand-new process (restart) resumes where they were
     h2 = Harness(db, clock)
     out = await h2.say(ani, "/isi")
-    assert "Melanjutkan draf" in texts(out) and "Pertanyaan 4/17" in texts(out)
+    assert "Melanjutkan draf" in texts(out) and "Pertanyaan 4/16" in texts(out)
     assert await answers_of(db, ani) == {"tanggal": "2026-11-22", "rhk": "RHK pertama", "iki": "IKI pertama"}
 
 
@@ -203,7 +203,7 @@ async def test_bad_input_explained_draft_kept(db: Database, clock: Clock) -> Non
     await h.press(ani, h.button(ani, "Hari ini"))
     for content in (STICKER, PHOTO, VOICE):
         out = await h.say(ani, **content)
-        assert "hanya bisa menerima teks" in texts(out) and "Pertanyaan 2/17" in texts(out)
+        assert "hanya bisa menerima teks" in texts(out) and "Pertanyaan 2/16" in texts(out)
     assert "kosong" in texts(await h.say(ani, "   "))
     out = await h.say(ani, "x" * 2500)
     assert "2500 karakter; maksimal 2000" in texts(out)
@@ -217,13 +217,13 @@ async def test_stale_buttons_and_duplicate_updates(db: Database, clock: Clock) -
     today = h.button(ani, "Hari ini")
     await h.press(ani, today)
     out = await h.press(ani, today)  # pressed twice / from an old message
-    assert "pesan lama" in texts(out) and "Pertanyaan 2/17" in texts(out)
+    assert "pesan lama" in texts(out) and "Pertanyaan 2/16" in texts(out)
     update = message_update(ani, "RHK sekali", update_id=555)
     first = await h.feed(update)
-    assert "Pertanyaan 3/17" in texts(first)
+    assert "Pertanyaan 3/16" in texts(first)
     assert await h.feed(update) == []  # the same update delivered twice: handled once
     assert (await answers_of(db, ani))["rhk"] == "RHK sekali"
-    assert "Pertanyaan 3/17" in texts(await h.say(ani, "/isi"))
+    assert "Pertanyaan 3/16" in texts(await h.say(ani, "/isi"))
 
 
 async def test_two_messages_at_once_are_not_lost(db: Database, clock: Clock) -> None:
@@ -273,7 +273,7 @@ async def test_database_unavailable_says_try_again_and_corrupts_nothing(
         h.bina.db = working
         await broken.dispose()
     out = await h.say(ani, "/isi")
-    assert "Pertanyaan 2/17" in texts(out)
+    assert "Pertanyaan 2/16" in texts(out)
     assert await answers_of(db, ani) == {"tanggal": "2026-11-23"}
 
 
@@ -344,7 +344,7 @@ async def test_language_switch(db: Database, clock: Clock) -> None:
     assert "Language set to English" in texts(out)
     assert "What you can do" in texts(await h.say(tg["ani"], "/help"))
     out = await h.say(tg["ani"], "/isi")
-    assert "Question 1/17" in texts(out)
+    assert "Question 1/16" in texts(out)
     assert any(isinstance(c, SetMyCommands) and c.scope and c.scope.type == "chat" for c in h.session.calls)
 
 
@@ -360,7 +360,7 @@ async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: 
     assert "Draf formulir Anda disimpan" in texts(out)
     await h.say(tg["budi"], "Tambahkan target")
     assert (await answers_of(db, tg["budi"]))["tanggal"] == "2026-11-23"
-    assert "Pertanyaan 2/17" in texts(await h.say(tg["budi"], "/isi"))
+    assert "Pertanyaan 2/16" in texts(await h.say(tg["budi"], "/isi"))
 
 
 

@@ -89,7 +89,7 @@ def test_demo_walkthrough(tmp_path: Path) -> None:
     out = io.StringIO()
     demo_loop(url, Clock(), io.StringIO(script), out)
     text = out.getvalue()
-    assert "Pertanyaan 1/17" in text and "Pertanyaan 2/17" in text
+    assert "Pertanyaan 1/16" in text and "Pertanyaan 2/16" in text
     assert "Dibatalkan" in text and "5 dari 5 pegawai" in text and "draf" in text
     assert "Melanjutkan draf" in text and "(tidak ada tombol #9)" in text
 

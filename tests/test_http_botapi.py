@@ -100,7 +100,7 @@ async def test_full_wire_run(server: BotAPIServer, sqlite_db: Database, clock: A
         assert server.calls_to("getMe"), "start_polling asks who the bot is"
 
         await server.enqueue(message_update(ANI, "/isi"))
-        [question] = await server.wait_for(replies(ANI, "Pertanyaan 1/17"), 5)
+        [question] = await server.wait_for(replies(ANI, "Pertanyaan 1/16"), 5)
         markup = question.params["reply_markup"]
         buttons = {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
         today = next(data for label, data in buttons.items() if "Hari ini" in label)
@@ -110,7 +110,7 @@ async def test_full_wire_run(server: BotAPIServer, sqlite_db: Database, clock: A
 
         # pressing the inline button goes through answerCallbackQuery and on to question 2
         await server.enqueue(callback_update(ANI, today))
-        await server.wait_for(replies(ANI, "Pertanyaan 2/17"), 5)
+        await server.wait_for(replies(ANI, "Pertanyaan 2/16"), 5)
         assert [c for c in server.calls_to("answerCallbackQuery") if c.ok]
 
         await server.enqueue(message_update(ANI, "/status"))

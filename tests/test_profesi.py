@@ -67,7 +67,7 @@ async def test_profesi_from_request_to_completion(db: Database, clock: Clock) ->
     assert "Bagian Anda belum diisi" in to_coach
     first = texts(await h.press(koor, h.sent_button(koor, "Isi bagian saya")))
     await answer_all(h, koor)
-    assert "Pertanyaan 1/2" in first and "Support" in first  # only the coach's part is asked of them
+    assert "Pertanyaan 8/9" in first and "Support" in first  # only the coach's part, numbered as the form
     out = await h.press(koor, h.button(koor, "Kirim"))
     assert "JP sesi ini dihitung setelah" in texts(out)
     assert "0 dari hak 20 JP" in texts(await h.say(ani, "/status"))

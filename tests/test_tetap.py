@@ -24,7 +24,8 @@ async def test_rhk_rows_carry_into_the_check_in(db: Database, clock: Clock) -> N
     await h.say(ani, "RHK satu")
     await h.say(ani, "IKI satu")
     await h.say(ani, "Target satu")
-    await h.press(ani, h.button(ani, "Ya"))  # a second row
+    row2 = texts(await h.press(ani, h.button(ani, "Ya")))  # a second row
+    assert "Pertanyaan 5/19" in row2  # numbered as the summary: "one more row?" takes no number
     await h.say(ani, "RHK dua")
     await h.say(ani, "IKI dua")
     await h.say(ani, "Target dua")

@@ -179,7 +179,7 @@ async def test_person_without_coach_is_warned_and_the_form_reaches_a_coach_set_l
         await repo.upsert_roster(s, good, clock())
     out = await h.say(tg["eka"], "/isi")
     first = texts(out)
-    assert "belum tercatat" in first and "Pertanyaan 1/17" in first  # warned before question 1
+    assert "belum tercatat" in first and "Pertanyaan 1/16" in first  # warned before question 1
     await fill_all(h, tg["eka"])
     out = await h.press(tg["eka"], h.button(tg["eka"], "Kirim"))
     assert "setelah PIC unit Anda mencatatnya" in texts(out)
@@ -241,10 +241,10 @@ async def test_coach_reviewing_mid_form_comes_back_to_it(db: Database, clock: Cl
     await h.press(tg["budi"], fix)
     out = await h.say(tg["budi"], "Tambahkan target")
     said = texts(out)
-    assert "dikembalikan" in said and "Kembali ke formulir Anda" in said and "Pertanyaan 2/17" in said
+    assert "dikembalikan" in said and "Kembali ke formulir Anda" in said and "Pertanyaan 2/16" in said
     await h.say(tg["budi"], "RHK Budi")  # the next answer goes to his own form
     out = await h.say(tg["budi"], "/isi")
-    assert "Pertanyaan 3/17" in texts(out)
+    assert "Pertanyaan 3/16" in texts(out)
 
 
 async def test_resubmitted_form_is_marked_with_the_earlier_comment(db: Database, clock: Clock) -> None:
@@ -336,7 +336,7 @@ async def test_confirming_mid_form_brings_the_question_back(db: Database, clock:
     await h.say(tg["budi"], "/isi")
     await h.press(tg["budi"], h.button(tg["budi"], "Hari ini"))
     out = texts(await h.press(tg["budi"], confirm))
-    assert "dikonfirmasi" in out and "Pertanyaan 2/17" in out
+    assert "dikonfirmasi" in out and "Pertanyaan 2/16" in out
 
 
 async def test_one_persons_quick_messages_are_handled_in_arrival_order(db: Database, clock: Clock) -> None:
