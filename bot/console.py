@@ -105,6 +105,11 @@ class Console:
     def banner(self) -> None:
         self.tell(Msg("demo.title"))
         self.tell(Msg("demo.telegram_commands"))
+        programs = self.bina.specs.programs.values()
+        self.tell(Msg("demo.programs", {"programs": ", ".join(self.catalogs.render(Msg(p.title), self.lang)
+                                                             for p in programs)}))
+        if any(a.schedule.kind == "log" for p in programs for a in p.activities):
+            self.tell(Msg("demo.logs"))
         self.help()
         self.who()
 

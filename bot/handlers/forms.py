@@ -214,6 +214,9 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
         record = await repo.create_draft(t.s, coachee.id, program.id, activity.id, cycle, spec.id,
                                          spec.version, t.now, answers=answers, occurrence=occurrence)
     notice: list[Msg] = [opening(program, activity, t)]
+    # Identity from the roster is shown up front, not first in the summary.
+    notice.extend(Msg("form.identity_line", {"label": Msg(f.label), "value": record.answers[f.name]})
+                  for f in spec.fields if f.read_only and record.answers.get(f.name))
     if role == "coach":
         notice.append(Msg("form.about_coachee", {"name": coachee.nama, "nip": coachee.nip}))
     if late:
