@@ -46,7 +46,7 @@ from bot.turn import Outgoing, Sender
 from flows.access import Scope, monitoring_scope
 from flows.events import ChoicePicked, CommandReceived, Event
 from flows.program import Status
-from flows.spec import load_specs
+from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
 from storage.db import Database, upgrade
 from storage.models import Employee, Submission, Unit
@@ -294,7 +294,7 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
     print(f"submissions for {STAGE} {YEAR}: {by_status} "
           f"({sum(by_status.values()) / employees:.0%} of employees)")
 
-    bina = Bina(db, load_specs(), fixed_clock)
+    bina = Bina(db, load_specs(programs=list(DEFAULT_PROGRAMS)), fixed_clock)
     tune_gc()  # as `bina run` does once started
     catalogs = Catalogs()
     roles = [Role("PIC", PIC_TG, TARGET_PIC_MS), Role("koordinator", KOOR_TG, TARGET_KOORDINATOR_MS)]

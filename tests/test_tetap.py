@@ -95,3 +95,13 @@ async def test_a_form_is_read_only_by_its_coachee_and_their_coach(db: Database, 
     out = texts(await h.press(tg["koor"], pack(CoacheeForms(person.id))))
     assert "tidak dapat dibuka" in out
     assert view == pack(ViewRecord(int(view.split(":")[1])))
+
+
+async def test_belum_isi_lists_the_program_everyone_is_in_whatever_the_order(
+        db: Database, clock: Clock) -> None:
+    from tests.org import make_org
+    from tests.tg import Harness
+    org = await make_org(db, clock())
+    h = Harness(db, clock, ("kemenkes_profesi", "kemenkes_tetap"))
+    out = texts(await h.say(org.tg("sari"), "/belum_isi rencana"))
+    assert "Rencana Pengembangan" in out and "Ani Test" in out

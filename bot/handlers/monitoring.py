@@ -33,7 +33,10 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
     if scope is None:
         t.say("monitor.not_allowed")
         return
-    program = next(iter(t.specs.programs.values()))
+    # One program's list until monitoring covers every program: the one
+    # everyone takes part in (Tetap), whatever the order of BINA_PROGRAMS.
+    programs = list(t.specs.programs.values())
+    program = next((p for p in programs if p.enrolment.mode == "automatic"), programs[0])
     if stage_arg:
         titles = {s.id: [t.app.catalogs.render(Msg(s.title), lang) for lang in LANGUAGES]
                   for s in program.stages}
