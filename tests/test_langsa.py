@@ -153,3 +153,13 @@ async def test_the_first_slices_bad_input_holds_for_the_new_forms_and_commands(
     assert "sudah ditutup" in texts(await h.press(ani, send))  # pressed twice
     async with db.transaction() as s:
         assert len(await repo.records_of(s, org.ids["ani"])) == 1
+
+
+async def test_sesi_with_a_form_open_says_so_once(db: Database, clock: Clock) -> None:
+    org = await make_org(db, clock())
+    h = Harness(db, clock, PROGRAMS)
+    ani = org.tg("ani")
+    await h.say(ani, "/sesi")
+    await h.press(ani, h.button(ani, "Mandiri: Coaching"))
+    out = texts(await h.say(ani, "/sesi"))
+    assert out.count("masih terbuka") == 1

@@ -16,8 +16,7 @@ from storage import repo
 
 async def new_entry(t: Turn, state: State, args: str) -> State:
     if isinstance(state, FormState):
-        t.say("form.still_open")
-        return state
+        return state  # one form at a time; the application says the open one waits
     logs = [(x.program, a) for x in await taking_part(t, t.person) if x.cycle == t.today.year
             for a in x.program.activities if a.schedule.kind == "log" and a.filled_by != "coach"]
     if not logs:

@@ -32,11 +32,10 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
     form = FormState(record.id, spec.id, record.spec_version, record.answers, len(spec.fields))
     body = form_engine.summary(form, spec, with_buttons=False,
                                jp=jp_rule(t.specs.programs, record.program, record.activity))
-    head = [Msg("review.notification", {
-        "name": coachee.nama, "nip": coachee.nip, "stage": t.record_title(record),
-    })]
-    head.extend(_marks(record))
     activity = t.active_stage(record.program, record.activity)
+    key = "review.notification_paraf" if record.occurrence else "review.notification"
+    head = [Msg(key, {"name": coachee.nama, "nip": coachee.nip, "stage": t.record_title(record)})]
+    head.extend(_marks(record))
     fix = Button(Msg("button.request_fix"), pack(ReviewAction(record.id, "fix")))
     if activity is not None and activity.filled_by == "both":
         # The coach's part comes before their signature.
