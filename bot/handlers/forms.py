@@ -3,6 +3,7 @@ a coach opens the forms they fill about a coachee, and sending a form."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.handlers import review
@@ -214,9 +215,7 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
         record = await repo.create_draft(t.s, coachee.id, program.id, activity.id, cycle, spec.id,
                                          spec.version, t.now, answers=answers, occurrence=occurrence)
     notice: list[Msg] = [opening(program, activity, t)]
-    # Identity from the roster is shown up front, not first in the summary.
-    notice.extend(Msg("form.identity_line", {"label": Msg(f.label), "value": record.answers[f.name]})
-                  for f in spec.fields if f.read_only and record.answers.get(f.name))
+    notice.extend(_identity(spec, record.answers))
     if role == "coach":
         notice.append(Msg("form.about_coachee", {"name": coachee.nama, "nip": coachee.nip}))
     if late:
@@ -238,6 +237,19 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
                      tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role,
                      started=record.status is not Status.NOT_STARTED or not own)
     return show(t, form_engine.reconcile(form, spec, activity.filled_by))
+
+
+def _identity(spec: FormSpec, answers: Mapping[str, str]) -> list[Msg]:
+    """What the form takes from the roster, shown up front under its
+    section's title (the coachee's block, the coach's block)."""
+    lines: list[Msg] = []
+    for section in spec.sections:
+        known = [f for f in section.fields if f.read_only and answers.get(f.name)]
+        if known:
+            lines.append(Msg("form.identity_title", {"title": Msg(section.title)}))
+            lines.extend(Msg("form.identity_line", {"label": Msg(f.label), "value": answers[f.name]})
+                         for f in known)
+    return lines
 
 
 def _shows_coach(spec: FormSpec) -> bool:
