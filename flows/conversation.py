@@ -79,7 +79,7 @@ class Context:
         """The activity the form is filled for (None for a draft kept
         before forms knew it, or a program no longer loaded)."""
         program = self.programs.get(form.program)
-        return program.find(form.stage) if program else None
+        return program.find(form.activity) if program else None
 
 
 def state_to_json(state: State) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ class FormState:
     notice: tuple[Msg, ...] = ()
     # What the form is for; empty in drafts saved before these were kept.
     program: str = ""
-    stage: str = ""
+    activity: str = ""
     year: int = 0
     # A date before the cycle's year, waiting for the person to confirm it.
     pending: str | None = None
@@ -55,7 +55,7 @@ class FormState:
             "cursor": self.cursor,
             "editing": self.editing,
             "program": self.program,
-            "stage": self.stage,
+            "activity": self.activity,
             "year": self.year,
             "pending": self.pending,
             "role": self.role,
@@ -73,7 +73,8 @@ class FormState:
             cursor=int(data.get("cursor", 0)),
             editing=bool(data.get("editing", False)),
             program=str(data.get("program", "")),
-            stage=str(data.get("stage", "")),
+            # Saved before activities had their name: "stage".
+            activity=str(data.get("activity", data.get("stage", ""))),
             year=int(data.get("year", 0)),
             pending=data.get("pending"),
             role=role if role in ROLES else "coachee",

@@ -293,3 +293,10 @@ def test_an_answer_with_no_letter_or_digit_is_no_answer() -> None:
             parse_text_answer("text", typed, date(2026, 11, 23))
         assert e.value.key == "error.empty", typed
     assert parse_text_answer("text", "- ok", date(2026, 11, 23)) == "- ok"
+
+
+def test_a_form_saved_when_activities_were_called_stages_loads() -> None:
+    old = {"flow": "form", "submission_id": 3, "form_id": "rencana_pengembangan", "spec_version": 1,
+           "program": "kemenkes_tetap", "stage": "rencana", "year": 2026}
+    assert FormState.from_json(old).activity == "rencana"
+    assert FormState.from_json(FormState.from_json(old).to_json()).activity == "rencana"

@@ -532,9 +532,9 @@ activities:
     assert isinstance(program, ProgramSpec)
     ctx = Context({"profesi": SPEC, "belajar": LOG_SPEC}, programs={"p": program})
     now = datetime(2026, 11, 23, 3, tzinfo=UTC)
-    sesi = ctx.frame(FormState(1, "profesi", 1, program="p", stage="sesi"), now)
+    sesi = ctx.frame(FormState(1, "profesi", 1, program="p", activity="sesi"), now)
     assert sesi.filled_by == "both"
-    log = ctx.frame(FormState(2, "belajar", 1, program="p", stage="belajar"), now)
+    log = ctx.frame(FormState(2, "belajar", 1, program="p", activity="belajar"), now)
     assert log.filled_by == "coachee" and log.date_max_age == timedelta(days=30)
     unknown = ctx.frame(FormState(3, "belajar", 1), now)
     assert unknown.date_max_age == timedelta(days=400)

@@ -40,7 +40,7 @@ def _at(name: str, **kw: object) -> FormState:
     spec = SPECS.form_for("kemenkes_tetap", "evaluasi")
     cursor = [q.name for q in questions(spec, {})].index(name)
     return FormState(9, spec.id, spec.version, cursor=cursor, program="kemenkes_tetap",
-                     stage="evaluasi", year=2026, **kw)  # type: ignore[arg-type]
+                     activity="evaluasi", year=2026, **kw)  # type: ignore[arg-type]
 
 
 # --- engine ---------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def test_belum_selesai_is_pointed_out_when_picked_and_in_the_summary() -> None:
     assert isinstance(state, FormState)
     spec = SPECS.forms[state.form_id]
     at_summary = FormState(9, spec.id, spec.version, answers=state.answers, cursor=len(spec.fields),
-                           program="kemenkes_tetap", stage="evaluasi", year=2026)
+                           program="kemenkes_tetap", activity="evaluasi", year=2026)
     _, keys = _step(at_summary, TextReceived("x"))
     assert "form.summary_title" in keys and "jp.dialog_not_finished" in keys
     _, keys = _step(_at("status"), TextReceived("selesai"))

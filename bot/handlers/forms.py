@@ -234,7 +234,7 @@ async def open_record(t: Turn, program: ProgramSpec, activity: Activity, cycle: 
     elif record.status is Status.DRAFT and own:
         notice.append(Msg("form.resumed"))
     form = FormState(record.id, spec.id, record.spec_version, record.answers, min(cursor, end), False,
-                     tuple(notice), program=program.id, stage=activity.id, year=record.year, role=role,
+                     tuple(notice), program=program.id, activity=activity.id, year=record.year, role=role,
                      started=record.status is not Status.NOT_STARTED or not own)
     return show(t, form_engine.reconcile(form, spec, activity.filled_by))
 
@@ -275,8 +275,8 @@ async def _resume(t: Turn, state: FormState) -> FormState:
     if not state.program:  # a draft kept before forms knew their activity
         record = await repo.submission_for_update(t.s, state.submission_id)
         if record is not None:
-            state = replace(state, program=record.program, stage=record.activity, year=record.year)
-    activity = t.active_stage(state.program, state.stage)
+            state = replace(state, program=record.program, activity=record.activity, year=record.year)
+    activity = t.active_stage(state.program, state.activity)
     header: list[Msg] = []
     if activity is not None:
         header.append(opening(t.specs.programs[state.program], activity, t))
