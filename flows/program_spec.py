@@ -5,8 +5,8 @@ else may read it, and what it earns."""
 from __future__ import annotations
 
 import calendar
-from datetime import date
-from typing import Annotated, Any, Literal
+from datetime import date, time
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -145,12 +145,91 @@ class Activity(_Strict):
         return self.schedule if isinstance(self.schedule, Window) else None
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+
+
+class StageWindowReminders(_Strict):
+    """Reminders along each activity window: when it opens (the coachee and
+    their coach are told what is due and by when), at mid-window and some
+    days before it closes to those who have not completed it, and one
+    overdue notice after it closes. `activities` limits them to some
+    windows (all by default). A mandatory program's stage reminders cannot
+    be turned off by the person."""
+
+    kind: Literal["stage_window"]
+    activities: tuple[str, ...] = ()
+    mid: bool = True
+    before_close_days: int | None = Field(default=14, ge=1)
+    overdue: bool = True
+    mandatory: bool = True
+
+
+class CadenceReminders(_Strict):
+    """An activity expected every N days or `min` times a calendar period;
+    the coachee is reminded (and the coach told to expect it) when too few
+    entries were logged or scheduled. A gentle cadence reminds at most once
+    a quarter (Kemlu's "sesuai kebutuhan")."""
+
+    kind: Literal["cadence"]
+    activity: str
+    every_days: int | None = Field(default=None, ge=1)
+    per: Literal["month", "quarter"] | None = None
+    min: int = Field(default=1, ge=1)
+    gentle: bool = False
+
+    @model_validator(mode="after")
+    def _one_period(self) -> CadenceReminders:
+        if (self.every_days is None) == (self.per is None):
+            raise ValueError("give exactly one of every_days and per")
+        if self.every_days is not None and self.min != 1:
+            raise ValueError("min counts entries per calendar period; use it with per")
+        return self
+
+
+class CoachBacklogReminders(_Strict):
+    """A coach with forms waiting for review `after_days` gets one nudge,
+    then one every `then_every_days` while anything waits."""
+
+    kind: Literal["coach_backlog"]
+    after_days: int = Field(default=3, ge=1)
+    then_every_days: int = Field(default=7, ge=1)
+
+
+class PicDigest(_Strict):
+    """Each PIC and koordinator gets their scope's counts once a week, at a
+    local time."""
+
+    kind: Literal["pic_digest"]
+    weekday: Weekday = "monday"
+    at: time = time(8)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _hh_mm(cls, v: Any) -> Any:
+        if isinstance(v, int):  # YAML 1.1 reads an unquoted 08:00 as minutes
+            return time(v // 60, v % 60) if 0 <= v < 24 * 60 else v
+        if isinstance(v, str):
+            try:
+                hh, mm = v.split(":")
+                return time(int(hh), int(mm))
+            except ValueError:
+                raise ValueError(f"expected HH:MM, got {v!r}") from None
+        return v
+
+
+# Scheduled sessions (the later /jadwal) will be one more member here.
+Reminders = Annotated[StageWindowReminders | CadenceReminders | CoachBacklogReminders | PicDigest,
+                      Field(discriminator="kind")]
+
+
 class ProgramSpec(_Strict):
     id: str
     version: int = Field(ge=1)
     title: str
     enrolment: Enrolment = Enrolment(mode="automatic")
     activities: tuple[Activity, ...] = Field(min_length=1)
+    reminders: tuple[Reminders, ...] = ()
 
     @field_validator("activities")
     @classmethod

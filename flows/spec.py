@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.form_spec import Field_, FormSpec, Option, Role, Section
 from flows.jp import JpRule
-from flows.program_spec import Activity, Enrolment, ProgramSpec, Window
+from flows.program_spec import (
+    Activity,
+    CadenceReminders,
+    Enrolment,
+    ProgramSpec,
+    StageWindowReminders,
+    Window,
+)
 from flows.validators import BUILTIN_OPTIONS, did_you_mean
 
 __all__ = ["Activity", "Enrolment", "Field_", "FormSpec", "Option", "ProgramSpec", "Role", "Section",
@@ -145,6 +152,7 @@ def build_spec_set(specs: list[tuple[str, FormSpec | ProgramSpec]]) -> SpecSet:
     for pid, prog in programs.items():
         for i, activity in enumerate(prog.activities):
             _check_activity(f"{where[pid]}: activities[{i}]", activity, prog, forms)
+        _check_reminders(where[pid], prog)
     return SpecSet(forms=forms, programs=programs)
 
 
@@ -197,6 +205,23 @@ def _check_jp(loc: str, rule: JpRule, form: FormSpec, program: ProgramSpec) -> N
     if rule.held_until is not None and rule.held_until not in ids:
         raise SpecError(f"{loc}.jp.held_until: unknown activity {rule.held_until!r}"
                         f"{did_you_mean(rule.held_until, ids)}")
+
+
+def _check_reminders(source: str, program: ProgramSpec) -> None:
+    ids = [a.id for a in program.activities]
+    windowed = [a.id for a in program.activities if a.window]
+    for i, rule in enumerate(program.reminders):
+        if isinstance(rule, CadenceReminders):
+            named = [(f"reminders[{i}].activity", rule.activity)]
+        elif isinstance(rule, StageWindowReminders):
+            named = [(f"reminders[{i}].activities[{j}]", a) for j, a in enumerate(rule.activities)]
+        else:
+            named = []
+        for loc, name in named:
+            if name not in ids:
+                raise SpecError(f"{source}: {loc}: unknown activity {name!r}{did_you_mean(name, ids)}")
+            if isinstance(rule, StageWindowReminders) and name not in windowed:
+                raise SpecError(f"{source}: {loc}: {name!r} has no window to remind about")
 
 
 def _options(f: Field_) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,419 @@
+"""Which reminders are due: a pure function of the program specs, the people
+and where they stand, and the clock.
+
+The scheduler runs `due_reminders` every few minutes and queues each result
+under its idempotency key (INSERT ... ON CONFLICT DO NOTHING), so a
+reminder is queued once however many ticks see it, and once after downtime:
+of a stage's reminders only the latest due one is returned (an opening
+notice missed during downtime is superseded by the mid-window one), and a
+nudge series returns only its latest step.
+
+Each reminder's `not_before` is its moment moved out of quiet hours and days
+off, in the recipient's zone; one that came due while nobody looked waits
+for the next allowed moment from now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flows.messages import Msg
+from flows.program import Status, coachee_turn, cycles, is_done, windows
+from flows.program_spec import (
+    WEEKDAYS,
+    Activity,
+    CadenceReminders,
+    CoachBacklogReminders,
+    PicDigest,
+    ProgramSpec,
+    StageWindowReminders,
+)
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+# An overdue notice for a stage closed longer ago than this is no longer news
+# (someone who joined in July is not told that the Rencana was due in March).
+OVERDUE_WITHIN_DAYS = 30
+
+# (person id, program id, activity id, cycle)
+StatusKey = tuple[int, str, str, int]
+# (person id, program id, activity id)
+LogKey = tuple[int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """When nobody is pinged (configurable per instansi): from `start` to
+    `end` local, and all day on `days_off` (0 = Monday). A reminder that
+    falls in them waits for `morning` of the next day that is not off:
+    08:00, when the working day has begun, rather than 06:00."""
+
+    start: time = time(21)
+    end: time = time(6)
+    morning: time = time(8)
+    days_off: frozenset[int] = frozenset({5, 6})
+
+    def __post_init__(self) -> None:
+        if not self.end <= self.morning < self.start:
+            raise ValueError("morning must fall between the end and the start of quiet hours")
+        if len(self.days_off) >= 7:
+            raise ValueError("at least one day of the week must allow reminders")
+
+    def allowed(self, local: datetime) -> bool:
+        return local.weekday() not in self.days_off and self.end <= local.time() < self.start
+
+    def next_allowed(self, local: datetime) -> datetime:
+        """`local` itself if allowed, else the next allowed morning, in its zone."""
+        if self.allowed(local):
+            return local
+        day = local.date() + timedelta(days=1) if local.time() >= self.start else local.date()
+        while day.weekday() in self.days_off:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.morning, local.tzinfo)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What the policy needs to know of someone. `programs` are those they
+    take part in as coachee; `digest_units` the units whose weekly digest
+    they get (a PIC's unit, a koordinator's all); `unreachable` when they
+    blocked the bot or never linked it; `muted` the optional reminder kinds
+    they turned off."""
+
+    id: int
+    name: str = ""
+    unit: str | None = None
+    timezone: str | None = None
+    unit_timezone: str | None = None
+    coach_id: int | None = None
+    programs: frozenset[str] = frozenset()
+    joined: date | None = None
+    digest_units: frozenset[str] = frozenset()
+    unreachable: bool = False
+    muted: frozenset[str] = frozenset()
+
+    def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
+        """The person's zone, else their unit's, else the default."""
+        return ZoneInfo(self.timezone or self.unit_timezone or default)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    recipient: int
+    kind: str
+    program: str
+    # The stage (`activity@cycle`) or period the reminder is about.
+    subject: str
+    not_before: datetime  # UTC
+    message: Msg
+    activity: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Who, what, which program, which stage or period: the outbox's
+        idempotency key."""
+        return f"{self.recipient}:{self.kind}:{self.program}:{self.subject}"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything beyond statuses that some kind needs: when each form
+    waiting for review was submitted (coach backlog), and the days on which
+    log entries were made or scheduled (cadence)."""
+
+    submitted_at: Mapping[StatusKey, datetime] = field(default_factory=dict)
+    entries: Mapping[LogKey, Sequence[date]] = field(default_factory=dict)
+
+
+def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
+                  statuses: Mapping[StatusKey, Status], now: datetime,
+                  sent_keys: frozenset[str] = frozenset(), *, facts: Facts = Facts(),
+                  quiet: QuietHours = QuietHours(), default_timezone: str = DEFAULT_TIMEZONE
+                  ) -> list[Reminder]:
+    """The reminders due at `now` (timezone-aware), without those whose key
+    is in `sent_keys`, in a stable order."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    ctx = _Ctx(tuple(people), statuses, now, quiet, default_timezone, facts)
+    found: dict[str, Reminder] = {}
+    for program in programs:
+        for rule in program.reminders:
+            if isinstance(rule, StageWindowReminders):
+                produced = _stage_windows(ctx, program, rule)
+            elif isinstance(rule, CadenceReminders):
+                produced = _cadence(ctx, program, rule)
+            elif isinstance(rule, CoachBacklogReminders):
+                produced = _coach_backlog(ctx, program, rule)
+            else:
+                produced = _pic_digest(ctx, program, rule)
+            for r in produced:
+                if r.key not in sent_keys and _wanted(ctx.by_id[r.recipient], r, rule):
+                    found.setdefault(r.key, r)
+    return sorted(found.values(), key=lambda r: (r.not_before, r.key))
+
+
+def _wanted(person: Person, reminder: Reminder, rule: object) -> bool:
+    if person.unreachable:
+        return False  # no chat to send to; the PIC digest counts them instead
+    mandatory = isinstance(rule, StageWindowReminders) and rule.mandatory
+    return mandatory or reminder.kind.split(".")[0] not in person.muted
+
+
+@dataclass(slots=True)
+class _Ctx:
+    people: tuple[Person, ...]
+    statuses: Mapping[StatusKey, Status]
+    now: datetime
+    quiet: QuietHours
+    default_timezone: str
+    facts: Facts
+    by_id: dict[int, Person] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.id: p for p in self.people}
+
+    def zone(self, person: Person) -> ZoneInfo:
+        return person.zone(self.default_timezone)
+
+    def today(self, person: Person) -> date:
+        return self.now.astimezone(self.zone(person)).date()
+
+    def status(self, person: Person, program: ProgramSpec, activity: Activity, cycle: int) -> Status:
+        return self.statuses.get((person.id, program.id, activity.id, cycle), Status.NOT_STARTED)
+
+    def not_before(self, person: Person, moment: datetime) -> datetime:
+        """The moment, or now if it has passed, moved out of quiet hours in
+        the person's zone; in UTC."""
+        local = max(moment, self.now).astimezone(self.zone(person))
+        return self.quiet.next_allowed(local).astimezone(UTC)
+
+    def day_start(self, person: Person, day: date) -> datetime:
+        return datetime.combine(day, time(0), self.zone(person))
+
+    def enrolled(self, program: ProgramSpec) -> list[Person]:
+        return [p for p in self.people if program.id in p.programs]
+
+
+# --- stage windows ---------------------------------------------------------
+
+_MOMENTS = ("open", "mid", "before_close", "overdue")
+
+
+def _moments(rule: StageWindowReminders, opens: date, closes: date) -> list[tuple[str, date, date]]:
+    """(moment, first day it is due, last day it is still relevant), in order."""
+    mid = opens + (closes - opens) // 2
+    out = [("open", opens, closes)]
+    if rule.mid:
+        out.append(("mid", mid, closes))
+    if rule.before_close_days is not None:
+        before = closes - timedelta(days=rule.before_close_days)
+        if before > (mid if rule.mid else opens):
+            out.append(("before_close", before, closes))
+    if rule.overdue:
+        out.append(("overdue", closes + timedelta(days=1), closes + timedelta(days=OVERDUE_WITHIN_DAYS)))
+    return out
+
+
+def _latest(moments: list[tuple[str, date, date]], today: date) -> tuple[str, date] | None:
+    started = [m for m in moments if m[1] <= today]
+    if not started or today > started[-1][2]:
+        return None
+    return started[-1][0], started[-1][1]
+
+
+def _stage_windows(ctx: _Ctx, program: ProgramSpec, rule: StageWindowReminders) -> list[Reminder]:
+    out: list[Reminder] = []
+    # Coach-side notices, one per coach and stage however many coachees:
+    # (coach, kind, activity, cycle) -> (due day, coachees)
+    coach_side: dict[tuple[int, str, str, int], tuple[date, list[int]]] = defaultdict(lambda: (date.min, []))
+    for person in ctx.enrolled(program):
+        today = ctx.today(person)
+        for cycle in cycles(program, today):
+            for w in windows(program, cycle):
+                if rule.activities and w.activity.id not in rule.activities:
+                    continue
+                activity = w.activity
+                status = ctx.status(person, program, activity, cycle)
+                coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+                if coach is not None:
+                    # The coach's notices follow the coach's own day, so that
+                    # coachees in other zones are counted in the same tick.
+                    on_coach_day = _latest(_moments(rule, w.opens, w.closes), ctx.today(coach))
+                    if activity.filled_by == "coach" and not is_done(status) and on_coach_day:
+                        key = (coach.id, f"stage_window.{on_coach_day[0]}.coach", activity.id, cycle)
+                        coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
+                    elif (activity.filled_by != "coach" and coachee_turn(activity, status)
+                          and on_coach_day and on_coach_day[0] == "open"):
+                        key = (coach.id, "stage_window.open.coachees", activity.id, cycle)
+                        coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
+                latest = _latest(_moments(rule, w.opens, w.closes), today)
+                if latest is None or activity.filled_by == "coach" or not coachee_turn(activity, status):
+                    continue  # not due, the coach's, complete, or waiting for the coach (the backlog's)
+                moment, day = latest
+                subject = f"{activity.id}@{cycle}"
+                out.append(Reminder(
+                    person.id, f"stage_window.{moment}", program.id, subject,
+                    ctx.not_before(person, ctx.day_start(person, day)),
+                    _stage_msg(moment, activity, w.closes, today), activity.id))
+    for (coach_id, kind, activity_id, cycle), (day, coachees) in coach_side.items():
+        coach = ctx.by_id.get(coach_id)
+        if coach is None:
+            continue
+        activity = program.activity(activity_id)
+        closes = next(w.closes for w in windows(program, cycle) if w.activity.id == activity_id)
+        moment = kind.split(".")[1]
+        msg = (Msg("reminder.stage_open.coachees", {"stage": Msg(activity.title), "closes": closes,
+                                                    "count": len(coachees)})
+               if kind.endswith(".coachees") else _coach_stage_msg(moment, activity, closes, len(coachees)))
+        out.append(Reminder(coach_id, kind, program.id, f"{activity_id}@{cycle}",
+                            ctx.not_before(coach, ctx.day_start(coach, day)), msg, activity_id))
+    return out
+
+
+def _stage_msg(moment: str, activity: Activity, closes: date, today: date) -> Msg:
+    params = {"stage": Msg(activity.title), "closes": closes}
+    if moment == "open":
+        return Msg("reminder.stage_open", params)
+    if moment == "mid":
+        return Msg("reminder.stage_mid", params)
+    if moment == "before_close":
+        return Msg("reminder.stage_before_close", {**params, "days": (closes - today).days})
+    return Msg("reminder.stage_overdue", params)
+
+
+def _coach_stage_msg(moment: str, activity: Activity, closes: date, count: int) -> Msg:
+    params = {"stage": Msg(activity.title), "closes": closes, "count": count}
+    if moment == "overdue":
+        return Msg("reminder.coach_stage_overdue", params)
+    if moment == "open":
+        return Msg("reminder.coach_stage_open", params)
+    return Msg("reminder.coach_stage_pending", params)
+
+
+# --- cadence ---------------------------------------------------------------
+
+def _quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _period(day: date, per: str) -> tuple[date, date, str]:
+    """The calendar period containing `day`: first day, last day, name."""
+    if per == "month":
+        first = day.replace(day=1)
+        name = f"{day.year}-{day.month:02d}"
+    else:
+        first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        name = _quarter(day)
+    months = 1 if per == "month" else 3
+    nxt = date(first.year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1)
+    return first, nxt - timedelta(days=1), name
+
+
+def _cadence(ctx: _Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Reminder]:
+    out: list[Reminder] = []
+    activity = program.activity(rule.activity)
+    for person in ctx.enrolled(program):
+        today = ctx.today(person)
+        entries = sorted(ctx.facts.entries.get((person.id, program.id, activity.id), ()))
+        if rule.every_days is not None:
+            since = max([d for d in entries if d <= today], default=person.joined or date(today.year, 1, 1))
+            overdue = (today - since).days // rule.every_days
+            if overdue < 1:
+                continue
+            day = since + timedelta(days=overdue * rule.every_days)
+            period = f"{since}+{overdue}"
+            params: dict[str, object] = {"activity": Msg(activity.title), "days": rule.every_days,
+                                         "since": since}
+            key = "reminder.cadence_every"
+        else:
+            assert rule.per is not None
+            first, last, period = _period(today, rule.per)
+            day = first + (last - first) // 2  # mid-period, leaving time to catch up
+            count = sum(first <= d <= last for d in entries)
+            if today < day or count >= rule.min or (person.joined and person.joined > first):
+                continue
+            params = {"activity": Msg(activity.title), "count": count, "min": rule.min}
+            key = f"reminder.cadence_{rule.per}"
+        subject = f"{activity.id}@{_quarter(day) if rule.gentle else period}"
+        out.append(Reminder(person.id, "cadence", program.id, subject,
+                            ctx.not_before(person, ctx.day_start(person, day)), Msg(key, params),
+                            activity.id))
+        coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+        if coach is not None and not rule.gentle:
+            out.append(Reminder(coach.id, "cadence.coach", program.id, f"{person.id}/{subject}",
+                                ctx.not_before(coach, ctx.day_start(coach, day)),
+                                Msg("reminder.cadence_coach", {"coachee": person.name,
+                                                               "activity": Msg(activity.title)}),
+                                activity.id))
+    return out
+
+
+# --- coach backlog ---------------------------------------------------------
+
+def _coach_backlog(ctx: _Ctx, program: ProgramSpec, rule: CoachBacklogReminders) -> list[Reminder]:
+    waiting: dict[int, list[datetime]] = defaultdict(list)
+    for (pid, prog, _activity, _cycle), status in ctx.statuses.items():
+        person = ctx.by_id.get(pid)
+        if prog != program.id or status is not Status.SUBMITTED or person is None or person.coach_id is None:
+            continue
+        since = ctx.facts.submitted_at.get((pid, prog, _activity, _cycle))
+        if since is not None:
+            waiting[person.coach_id].append(since)
+    out: list[Reminder] = []
+    for coach_id, times in waiting.items():
+        coach = ctx.by_id.get(coach_id)
+        if coach is None:
+            continue
+        # The series runs from the oldest form waiting; a new series begins
+        # when that one is reviewed.
+        since = min(times)
+        first = since + timedelta(days=rule.after_days)
+        if ctx.now < first:
+            continue
+        step = (ctx.now - first) // timedelta(days=rule.then_every_days)
+        moment = first + step * timedelta(days=rule.then_every_days)
+        out.append(Reminder(
+            coach_id, "coach_backlog", program.id, f"{since.astimezone(UTC):%Y%m%dT%H%M}#{step}",
+            ctx.not_before(coach, moment),
+            Msg("reminder.coach_backlog", {"count": len(times), "days": (ctx.now - since).days})))
+    return out
+
+
+# --- PIC digest ------------------------------------------------------------
+
+def _pic_digest(ctx: _Ctx, program: ProgramSpec, rule: PicDigest) -> list[Reminder]:
+    out: list[Reminder] = []
+    enrolled = ctx.enrolled(program)
+    for pic in ctx.people:
+        if not pic.digest_units:
+            continue
+        local_now = ctx.now.astimezone(ctx.zone(pic))
+        today = local_now.date()
+        day = today - timedelta(days=(today.weekday() - WEEKDAYS.index(rule.weekday)) % 7)
+        moment = datetime.combine(day, rule.at, ctx.zone(pic))
+        if local_now < moment:
+            continue  # this week's is not yet due; last week's was queued last week
+        scope = [p for p in enrolled if p.unit in pic.digest_units]
+        stage = _current_window(program, day)
+        done = 0 if stage is None else sum(
+            is_done(ctx.status(p, program, stage[0], stage[1])) for p in scope)
+        params: dict[str, object] = {
+            "program": Msg(program.title),
+            "stage": Msg(stage[0].title) if stage else Msg("reminder.no_stage"),
+            "total": len(scope), "done": done, "pending": len(scope) - done,
+            "unreachable": sum(p.unreachable for p in scope)}
+        iso = day.isocalendar()
+        out.append(Reminder(pic.id, "pic_digest", program.id, f"{iso.year}-W{iso.week:02d}",
+                            ctx.not_before(pic, moment), Msg("reminder.pic_digest", params)))
+    return out
+
+
+def _current_window(program: ProgramSpec, day: date) -> tuple[Activity, int] | None:
+    for cycle in reversed(cycles(program, day)):
+        for w in windows(program, cycle):
+            if w.activity.part_of is None and w.contains(day):
+                return w.activity, cycle
+    return None
