@@ -10,9 +10,11 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -207,3 +209,19 @@ class GcWatch:
                 f"{self.runs[0] + self.runs[1]} young ({(self.seconds[0] + self.seconds[1]) * 1000:.0f} ms), "
                 f"longest pause {self.longest * 1000:.0f} ms; "
                 f"{len(gc.get_objects())} tracked objects now")
+
+
+@contextmanager
+def bench_database(url: str | None) -> Iterator[tuple[str, Path]]:
+    """The database a benchmark runs on (the given empty one, else a fresh
+    SQLite file), migrated, after a header line saying which and where."""
+    from storage.db import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="bina-bench-") as tmp:
+        url = url or f"sqlite+aiosqlite:///{Path(tmp) / 'bina.db'}"
+        print(f"database: {url.split('@')[-1]}   clock: {NOW.isoformat()}   python {sys.version.split()[0]}")
+        print(f"machine: {machine()}")
+        t0 = time.perf_counter()
+        upgrade(url)
+        print(f"migrated in {time.perf_counter() - t0:.1f} s")
+        yield url, Path(tmp)

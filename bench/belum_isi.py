@@ -16,17 +16,16 @@ import argparse
 import asyncio
 import random
 import re
-import tempfile
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from _common import (
     NOW,
     GcWatch,
     Spec,
+    bench_database,
     fixed_clock,
     machine,
     median,
@@ -48,7 +47,7 @@ from flows.events import ChoicePicked, CommandReceived, Event
 from flows.program import Status
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
-from storage.db import Database, upgrade
+from storage.db import Database
 from storage.models import Employee, Submission, Unit
 
 TARGET_PIC_MS = 50.0
@@ -327,11 +326,7 @@ def main() -> None:
                         help="employees of a second unit utama, outside both scopes (default 2000)")
     args = parser.parse_args()
     quiet_logging()
-    with tempfile.TemporaryDirectory(prefix="bina-bench-") as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bina.db'}"
-        print(f"database: {url}   clock: {NOW.isoformat()}")
-        print(f"machine: {machine()}")
-        upgrade(url)
+    with bench_database(None) as (url, _):
         asyncio.run(main_async(args, url))
 
 

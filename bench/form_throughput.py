@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from _common import (
     GcWatch,
     LeanSession,
     Spec,
+    bench_database,
     callback_update,
     fixed_clock,
     machine,
@@ -59,7 +58,7 @@ from flows.callbacks import FormAction, unpack
 from flows.form_view import Question, questions
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
-from storage.db import Database, is_sqlite, upgrade
+from storage.db import Database, is_sqlite
 from storage.models import Employee, Submission
 
 TARGET_STEPS_PER_S = 200.0
@@ -447,14 +446,8 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
     quiet_logging()
-    with tempfile.TemporaryDirectory(prefix="bina-bench-") as tmp:
-        url = args.db or f"sqlite+aiosqlite:///{Path(tmp) / 'bina.db'}"
-        print(f"database: {url.split('@')[-1]}   clock: {NOW.isoformat()}   python {sys.version.split()[0]}")
-        print(f"machine: {machine()}")
-        t0 = time.perf_counter()
-        upgrade(url)
-        print(f"migrated in {time.perf_counter() - t0:.1f} s")
-        asyncio.run(main_async(args, url, Path(tmp)))
+    with bench_database(args.db) as (url, tmp):
+        asyncio.run(main_async(args, url, tmp))
 
 
 if __name__ == "__main__":

@@ -25,21 +25,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from _common import (
     NOW,
     GcWatch,
     Spec,
+    bench_database,
     fixed_clock,
     machine,
     median,
@@ -68,13 +66,11 @@ from bot.render import reply_text, split_text
 from bot.runner import tune_gc
 from bot.turn import Outgoing, Sender
 from flows.events import CommandReceived
-from flows.form_spec import FormSpec
 from flows.jp import Claim, JpRule, LedgerLine, credit
 from flows.program import Status
-from flows.program_spec import ProgramSpec
-from flows.spec import SpecSet, build_spec_set, load_specs, parse_spec
+from flows.spec import DEFAULT_PROGRAMS, SpecSet, load_specs
 from storage import repo
-from storage.db import Database, upgrade
+from storage.db import Database
 from storage.models import Employee, JpLine, Submission
 from storage.repo.ledger import _plain
 
@@ -88,81 +84,15 @@ STATUS_TG = 910_001
 STATUS_LINES = 200
 D0 = Decimal("0.0")
 
-# The Langsa rules as a program spec writes them under an activity's `jp:` key.
-RULES: dict[str, JpRule] = {
-    "coaching": JpRule.model_validate({
-        "amount": 2, "amount_when": [{"when": {"internasional": "ya"}, "amount": 4}],
-        "max_times_per_month": 2,
-    }),
-    "mentoring": JpRule.model_validate({
-        "amount": 2, "amount_when": [{"when": {"internasional": "ya"}, "amount": 4}],
-        "max_times_per_month": 2,
-    }),
-    "belajar_mandiri": JpRule.model_validate({
-        "hours_field": "jam", "max_jp_per_day": 2, "bonus": {"percent": 20, "when": {"internasional": "ya"}},
-    }),
-}
+# The bundled Langsa program and its rules, as `bina run` serves it with
+# BINA_PROGRAMS including langsa.
+SPECS = load_specs(programs=[*DEFAULT_PROGRAMS, LANGSA])
+RULES: dict[str, JpRule] = {a.id: a.jp for a in SPECS.programs[LANGSA].activities if a.jp}
 # What a person logs: activity and weight; the hours a self-study entry gives.
 MIX = {"coaching": 0.30, "mentoring": 0.20, "belajar_mandiri": 0.50}
 HOURS = ("0,5", "1", "1", "1,5", "2", "2", "3")
 ACTIVE_MONTHS = 3  # months of the year in which one person logs anything
 STUDY_DAYS = 3  # days of such a month on which they study
-
-
-# --- the program as /status sees it ---------------------------------------------------------------
-
-KEGIATAN_FORM = """
-kind: form
-id: bench_langsa_kegiatan
-version: 1
-title: Coaching / mentoring
-sections:
-  - id: entri
-    title: Entri
-    fields:
-      - {name: tanggal, type: date, label: Tanggal}
-      - {name: internasional, type: yes_no, label: Internasional}
-      - {name: topik, type: text, label: Topik}
-"""
-BELAJAR_FORM = """
-kind: form
-id: bench_langsa_belajar
-version: 1
-title: Belajar mandiri
-sections:
-  - id: entri
-    title: Entri
-    fields:
-      - {name: tanggal, type: date, label: Tanggal}
-      - {name: jam, type: hours, label: Jam}
-      - {name: internasional, type: yes_no, label: Internasional}
-"""
-
-
-def langsa_program() -> ProgramSpec:
-    def log(activity: str, form: str, **extra: Any) -> dict[str, Any]:
-        return {"id": activity, "title": activity.replace("_", " ").title(), "form": form,
-                "schedule": {"kind": "log"}, "jp": RULES[activity], **extra}
-
-    return ProgramSpec.model_validate({
-        "id": LANGSA, "version": 1, "title": "Coaching & Mentoring Langsa",
-        "enrolment": {"mode": "request", "coaches": "coach"},
-        "activities": [log("coaching", "bench_langsa_kegiatan"), log("mentoring", "bench_langsa_kegiatan"),
-                       log("belajar_mandiri", "bench_langsa_belajar", sign_by="atasan")],
-    })
-
-
-def bench_specs() -> SpecSet:
-    """The bundled specs plus the Langsa-like program, cross-checked as at start-up."""
-    bundled = load_specs()
-    parsed: list[tuple[str, FormSpec | ProgramSpec]] = [
-        *((f"bundled form {k}", v) for k, v in bundled.forms.items()),
-        *((f"bundled program {k}", v) for k, v in bundled.programs.items()),
-        ("bench/ledger.py kegiatan", parse_spec(KEGIATAN_FORM, "bench/ledger.py kegiatan")),
-        ("bench/ledger.py belajar", parse_spec(BELAJAR_FORM, "bench/ledger.py belajar")),
-        ("bench/ledger.py langsa", langsa_program()),
-    ]
-    return build_spec_set(parsed)
 
 
 # --- seeding people -------------------------------------------------------------------------------
@@ -407,15 +337,15 @@ async def ledger_check(db: Database, run: CreditRun) -> tuple[int, Decimal]:
 # --- the /status person ---------------------------------------------------------------------------
 
 TETAP_STAGES = (("rencana", "rencana_pengembangan", date(YEAR, 2, 10), "selesai"),
-                ("checkin1", "risalah_dialog_kinerja", date(YEAR, 5, 12), "selesai"),
-                ("checkin2", "risalah_dialog_kinerja", date(YEAR, 8, 18), "selesai"),
-                ("checkin3", "risalah_dialog_kinerja", date(YEAR, 10, 20), "belum_selesai"))
-LOG_SUBMISSIONS = (("coaching", "bench_langsa_kegiatan", Status.CONFIRMED),
-                   ("coaching", "bench_langsa_kegiatan", Status.CONFIRMED),
-                   ("mentoring", "bench_langsa_kegiatan", Status.CONFIRMED),
-                   ("mentoring", "bench_langsa_kegiatan", Status.SUBMITTED),
-                   ("belajar_mandiri", "bench_langsa_belajar", Status.CONFIRMED),
-                   ("belajar_mandiri", "bench_langsa_belajar", Status.SUBMITTED))
+                ("checkin1", "risalah_checkin", date(YEAR, 5, 12), "selesai"),
+                ("checkin2", "risalah_checkin", date(YEAR, 8, 18), "selesai"),
+                ("checkin3", "risalah_checkin", date(YEAR, 10, 20), "belum_selesai"))
+LOG_SUBMISSIONS = (("coaching", "langsa_coaching", Status.CONFIRMED),
+                   ("coaching", "langsa_coaching", Status.CONFIRMED),
+                   ("mentoring", "langsa_mentoring", Status.CONFIRMED),
+                   ("mentoring", "langsa_mentoring", Status.SUBMITTED),
+                   ("belajar_mandiri", "langsa_belajar_mandiri", Status.CONFIRMED),
+                   ("belajar_mandiri", "langsa_belajar_mandiri", Status.SUBMITTED))
 
 
 async def seed_status_person(db: Database, specs: SpecSet, employee_id: int) -> tuple[int, int]:
@@ -535,7 +465,7 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
     per_person = [len(p) for p in people]
     print(f"generated {sum(per_person)} entries ({min(per_person)}-{max(per_person)} per person, "
           f"{ACTIVE_MONTHS} active months each) in {time.perf_counter() - t0:.1f} s")
-    specs = bench_specs()
+    specs = SPECS
     tune_gc()  # as `bina run` does once started
 
     print(f"\n(1) crediting, {args.batch} people per transaction, one lock-read-credit-write per entry")
@@ -609,13 +539,7 @@ def main() -> None:
     if args.people < 1 or args.lines < 0 or args.batch < 1 or args.runs < 1:
         parser.error("--people, --batch and --runs must be at least 1, --lines at least 0")
     quiet_logging()
-    with tempfile.TemporaryDirectory(prefix="bina-bench-") as tmp:
-        url = args.db or f"sqlite+aiosqlite:///{Path(tmp) / 'bina.db'}"
-        print(f"database: {url.split('@')[-1]}   clock: {NOW.isoformat()}   python {sys.version.split()[0]}")
-        print(f"machine: {machine()}")
-        t0 = time.perf_counter()
-        upgrade(url)
-        print(f"migrated in {time.perf_counter() - t0:.1f} s")
+    with bench_database(args.db) as (url, _):
         asyncio.run(main_async(args, url))
 
 

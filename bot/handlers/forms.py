@@ -65,7 +65,11 @@ async def fill(t: Turn, state: State, args: str) -> State:
         return await _resume(t, state)
     if args:
         return await _fill_named(t, state, args)
-    items = await _due(t)
+    # The person's programs and where they stand, read once for everything below.
+    takings = await taking_part(t, t.person)
+    records = {(x.program.id, x.cycle): await repo.statuses(t.s, t.person.id, x.program.id, x.cycle)
+               for x in takings}
+    items = await _due(t, takings, records)
     if len(items) == 1:
         item = items[0]
         return await open_record(t, item.program, item.activity, item.cycle, t.person, item.record, item.late)
@@ -74,8 +78,8 @@ async def fill(t: Turn, state: State, args: str) -> State:
                                                                     i.cycle))),) for i in items)
         t.reply(Reply((Msg("fill.pick", {"count": len(items)}),), rows))
         return state
-    waiting = await _waiting_for_others(t)
-    logs = any(a.schedule.kind == "log" for x in await taking_part(t, t.person) for a in x.program.activities)
+    waiting = _waiting_for_others(t, takings, records)
+    logs = any(a.schedule.kind == "log" for x in takings for a in x.program.activities)
     t.reply(Reply(tuple(waiting) or (Msg("fill.nothing_due_logs" if logs else "fill.nothing_due"),)))
     return state
 
@@ -87,7 +91,10 @@ def _pick_label(t: Turn, item: Item) -> Msg:
                      "year": item.cycle})
 
 
-async def _due(t: Turn) -> list[Item]:
+Records = dict[tuple[str, int], dict[str, SubmissionRecord]]
+
+
+async def _due(t: Turn, takings: list[Taking], records: Records) -> list[Item]:
     """Forms sent back for changes (of any year) first, then each program's due activity."""
     items: dict[tuple[str, str, int], Item] = {}
     for record in await repo.returned_forms(t.s, t.person.id):
@@ -96,22 +103,21 @@ async def _due(t: Turn) -> list[Item]:
         if program and activity:
             key = (program.id, activity.id, record.year)
             items[key] = Item(program, activity, record.year, record, False)
-    for taking in await taking_part(t, t.person):
-        records = await repo.statuses(t.s, t.person.id, taking.program.id, taking.cycle)
-        due = due_stage(taking.program, {k: r.status for k, r in records.items()}, t.today, taking.cycle)
+    for taking in takings:
+        mine = records[(taking.program.id, taking.cycle)]
+        due = due_stage(taking.program, {k: r.status for k, r in mine.items()}, t.today, taking.cycle)
         if due is not None:
             key = (taking.program.id, due.activity.id, taking.cycle)
             items.setdefault(key, Item(taking.program, due.activity, taking.cycle,
-                                       records.get(due.activity.id), due.late))
+                                       mine.get(due.activity.id), due.late))
     return list(items.values())
 
 
-async def _waiting_for_others(t: Turn) -> list[Msg]:
+def _waiting_for_others(t: Turn, takings: list[Taking], records: Records) -> list[Msg]:
     """Why nothing is due: forms with the coach, or a step only the coach fills."""
     lines: list[Msg] = []
-    for taking in await taking_part(t, t.person):
-        records = await repo.statuses(t.s, t.person.id, taking.program.id, taking.cycle)
-        statuses = {k: r.status for k, r in records.items()}
+    for taking in takings:
+        statuses = {k: r.status for k, r in records[(taking.program.id, taking.cycle)].items()}
         for activity in taking.program.activities:
             status = statuses.get(activity.id, Status.NOT_STARTED)
             if status is Status.SUBMITTED:
