@@ -97,19 +97,19 @@ class Turn:
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
-    def active_stage(self, program_id: str, stage_id: str) -> Activity | None:
-        """The stage's spec, or None once its program is no longer active."""
+    def activity_of(self, program_id: str, activity_id: str) -> Activity | None:
+        """The activity's spec, or None once its program is no longer active."""
         program = self.specs.programs.get(program_id)
-        return program.find(stage_id) if program else None
+        return program.find(activity_id) if program else None
 
-    def stage_title(self, program_id: str, stage_id: str) -> Msg:
-        """A stage's name; still readable when its program is no longer active."""
-        stage = self.active_stage(program_id, stage_id)
-        return Msg(stage.title) if stage else Msg("stage.unknown", {"stage": stage_id})
+    def activity_title(self, program_id: str, activity_id: str) -> Msg:
+        """An activity's name; still readable when its program is no longer active."""
+        activity = self.activity_of(program_id, activity_id)
+        return Msg(activity.title) if activity else Msg("stage.unknown", {"stage": activity_id})
 
     def record_title(self, record: SubmissionRecord) -> Msg:
         """A form's name; for a log entry with its number and day ("Coaching ke-2 (03/11/2026)")."""
-        title = self.stage_title(record.program, record.activity)
+        title = self.activity_title(record.program, record.activity)
         if record.occurrence:
             return Msg("history.entry", {"stage": title, "n": record.occurrence, "day": record.day or "-"})
         return title

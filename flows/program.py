@@ -88,7 +88,7 @@ def opened(program: ProgramSpec, activity: Activity, statuses: Mapping[str, Stat
     return True
 
 
-def due_stage(program: ProgramSpec, statuses: Mapping[str, Status], today: date,
+def due_activity(program: ProgramSpec, statuses: Mapping[str, Status], today: date,
               cycle: int | None = None) -> Due | None:
     """The earliest activity the coachee can work on now: not complete, not
     waiting for the coach, and open. A stage past its window is flagged

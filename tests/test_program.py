@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.program import Status, activity_day, current_stage, due_stage, windows
+from flows.program import Status, activity_day, current_stage, due_activity, windows
 from flows.spec import load_specs
 
 TETAP = load_specs().programs["kemenkes_tetap"]
@@ -24,20 +24,20 @@ def test_current_stage() -> None:
 
 
 def test_due_stage_is_earliest_open_not_completed() -> None:
-    due = due_stage(TETAP, {}, date(2026, 2, 1))
+    due = due_activity(TETAP, {}, date(2026, 2, 1))
     assert due and due.activity.id == "rencana" and not due.late
-    due = due_stage(TETAP, {}, date(2026, 11, 23))
+    due = due_activity(TETAP, {}, date(2026, 11, 23))
     assert due and due.activity.id == "rencana" and due.late
-    due = due_stage(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 5, 1))
+    due = due_activity(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 5, 1))
     assert due and due.activity.id == "checkin1" and not due.late
     # waiting for the coach: move on to the next open stage
-    due = due_stage(TETAP, {"rencana": Status.SUBMITTED}, date(2026, 5, 1))
+    due = due_activity(TETAP, {"rencana": Status.SUBMITTED}, date(2026, 5, 1))
     assert due and due.activity.id == "checkin1"
     # a returned form is the one to work on
-    due = due_stage(TETAP, {"rencana": Status.RETURNED}, date(2026, 5, 1))
+    due = due_activity(TETAP, {"rencana": Status.RETURNED}, date(2026, 5, 1))
     assert due and due.activity.id == "rencana" and due.status is Status.RETURNED
     # nothing opened yet
-    assert due_stage(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 3, 1)) is None
+    assert due_activity(TETAP, {"rencana": Status.CONFIRMED}, date(2026, 3, 1)) is None
 
 
 def test_the_activity_day_is_the_forms_date() -> None:
@@ -50,5 +50,5 @@ def test_stages_filled_by_the_coach_are_not_offered_to_the_coachee() -> None:
     program = TETAP.model_copy(update={"activities": (
         TETAP.activities[0].model_copy(update={"filled_by": "coach"}), *TETAP.activities[1:],
     )})
-    due = due_stage(program, {}, date(2026, 5, 1))
+    due = due_activity(program, {}, date(2026, 5, 1))
     assert due and due.activity.id == "checkin1"

@@ -23,7 +23,7 @@ from flows.program import (
     activity_day,
     closes_on,
     coachee_turn,
-    due_stage,
+    due_activity,
     find_stage,
     is_done,
     opened,
@@ -105,7 +105,7 @@ async def _due(t: Turn, takings: list[Taking], records: Records) -> list[Item]:
             items[key] = Item(program, activity, record.year, record, False)
     for taking in takings:
         mine = records[(taking.program.id, taking.cycle)]
-        due = due_stage(taking.program, {k: r.status for k, r in mine.items()}, t.today, taking.cycle)
+        due = due_activity(taking.program, {k: r.status for k, r in mine.items()}, t.today, taking.cycle)
         if due is not None:
             key = (taking.program.id, due.activity.id, taking.cycle)
             items.setdefault(key, Item(taking.program, due.activity, taking.cycle,
@@ -282,7 +282,7 @@ async def _resume(t: Turn, state: FormState) -> FormState:
         record = await repo.submission_for_update(t.s, state.submission_id)
         if record is not None:
             state = replace(state, program=record.program, activity=record.activity, year=record.year)
-    activity = t.active_stage(state.program, state.activity)
+    activity = t.activity_of(state.program, state.activity)
     header: list[Msg] = []
     if activity is not None:
         header.append(opening(t.specs.programs[state.program], activity, t))

@@ -85,7 +85,7 @@ async def show(t: Turn, state: State, args: str) -> State:
             # "Dihitung 2 JP" would only repeat the figure; other reasons explain it.
             plain = line.reason.key == "jp.credited"
             out.append(Msg("jp.line" if not plain else "jp.line_plain", {
-                "day": line.day, "activity": t.stage_title(line.program, line.activity),
+                "day": line.day, "activity": t.activity_title(line.program, line.activity),
                 "jp": line.credited, "reason": line.reason,
             }))
     out.extend(waiting)

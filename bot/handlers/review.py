@@ -32,7 +32,7 @@ def review_message(t: Turn, record: SubmissionRecord, coachee: Person) -> Reply:
     form = FormState(record.id, spec.id, record.spec_version, record.answers, len(spec.fields))
     body = form_engine.summary(form, spec, with_buttons=False,
                                jp=jp_rule(t.specs.programs, record.program, record.activity))
-    activity = t.active_stage(record.program, record.activity)
+    activity = t.activity_of(record.program, record.activity)
     key = "review.notification_paraf" if record.occurrence else "review.notification"
     head = [Msg(key, {"name": coachee.nama, "nip": coachee.nip, "stage": t.record_title(record)})]
     head.extend(_marks(record))
