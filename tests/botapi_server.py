@@ -5,6 +5,10 @@ JSON, form-urlencoded or multipart parameters, ``{"ok": ..., "result": ...}`` re
 for the handful of methods Bina uses, records every call, and lets a test queue
 updates for ``getUpdates`` long polling and make ``sendMessage`` fail the way
 Telegram does (403 blocked, 429 flood control). It listens on 127.0.0.1 only.
+
+Given ``limits=Limits(...)`` it also enforces Telegram's sending limits the way the
+real API does, answering 429 with ``retry_after``, so a sender can be measured and
+tested against them; ``latency`` adds a round trip to every ``sendMessage``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import socket
 import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +62,56 @@ class Call:
         return str(self.params.get("text", ""))
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Telegram's limits on sending: ``per_second`` messages overall within any 1 s,
+    and at most one message per chat every ``per_chat_interval`` seconds.
+
+    The defaults are what https://core.telegram.org/bots/faq#broadcasting-to-users
+    advises; tests pass smaller numbers to stay fast.
+    """
+
+    per_second: int = 30
+    per_chat_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.per_second < 1:
+            raise ValueError(f"per_second must be at least 1, got {self.per_second}")
+        if self.per_chat_interval < 0:
+            raise ValueError(f"per_chat_interval must not be negative, got {self.per_chat_interval}")
+
+
+class _Limiter:
+    """Decides whether a message may go out now, from the messages that went out before.
+
+    Only successful sends are recorded, so rejected attempts do not use up the window;
+    the caller decides and records in one step, with no await in between.
+    """
+
+    WINDOW = 1.0  # seconds over which ``per_second`` counts
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._recent: deque[float] = deque()  # times of the sends within the last WINDOW
+        self._last: dict[Any, float] = {}  # chat_id -> time of its latest send
+
+    def wait(self, chat_id: Any, now: float) -> float:
+        """Seconds until a message to ``chat_id`` would be allowed (0 when it is allowed now)."""
+        while self._recent and self._recent[0] <= now - self.WINDOW:
+            self._recent.popleft()
+        overall = 0.0
+        if len(self._recent) >= self.limits.per_second:
+            # allowed once the send that would make one too many leaves the window
+            overall = self._recent[-self.limits.per_second] + self.WINDOW - now
+        last = self._last.get(chat_id)
+        per_chat = 0.0 if last is None else last + self.limits.per_chat_interval - now
+        return max(0.0, overall, per_chat)
+
+    def record(self, chat_id: Any, now: float) -> None:
+        self._recent.append(now)
+        self._last[chat_id] = now
+
+
 def _decode(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -83,11 +139,30 @@ def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-class BotAPIServer:
-    """``async with BotAPIServer() as server: ...`` or ``await start()`` / ``await stop()``."""
+def _too_many_requests(retry_after: int) -> web.Response:
+    return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
-    def __init__(self, token: str | None = None) -> None:
+
+class BotAPIServer:
+    """``async with BotAPIServer() as server: ...`` or ``await start()`` / ``await stop()``.
+
+    ``limits``: enforce Telegram's sending limits on ``sendMessage`` (None: send without limit).
+    ``latency``: seconds every ``sendMessage`` takes before the server looks at it, like a
+    network round trip. ``clock``: where call times come from (``time.monotonic``); a test
+    may pass a fake one to get exact verdicts without waiting.
+
+    A ``sendMessage`` is answered by the first that applies: a 429 queued with ``flood``,
+    a 429 from the limits, a 403 for a blocked chat, else the message is delivered. Only
+    delivered messages count toward the limits.
+    """
+
+    def __init__(self, token: str | None = None, *, limits: Limits | None = None, latency: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.token = token  # when set, requests for other tokens get 401
+        self.limits = limits
+        self.latency = latency
+        self._clock = clock
+        self._limiter = _Limiter(limits) if limits is not None else None
         self.calls: list[Call] = []
         self.blocked: set[int] = set()
         self._retry_after: list[int] = []  # pending 429s for the next sendMessage calls
@@ -98,7 +173,7 @@ class BotAPIServer:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[web.Response]]] = {
+        self._handlers: dict[str, Callable[[Call], Awaitable[web.Response]]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "deleteWebhook": self._true,
@@ -178,6 +253,24 @@ class BotAPIServer:
         return [c for c in self.calls_to("sendMessage")
                 if (chat_id is None or c.chat_id == chat_id) and (ok is None or c.ok == ok)]
 
+    @property
+    def too_many(self) -> int:
+        """How many calls were answered 429 Too Many Requests (by the limits or by ``flood``)."""
+        return sum(1 for c in self.calls if c.status == 429)
+
+    def delivered(self) -> dict[int | None, list[Call]]:
+        """Successful sendMessage calls per chat, in the order they arrived (each has ``.at``)."""
+        by_chat: dict[int | None, list[Call]] = {}
+        for call in self.sent():
+            by_chat.setdefault(call.chat_id, []).append(call)
+        return by_chat
+
+    def duplicates(self) -> dict[tuple[int | None, str], int]:
+        """``(chat_id, text)`` delivered more than once, with how many times: what a sender
+        that retries a message Telegram had already accepted leaves behind."""
+        counts = Counter((c.chat_id, c.text) for c in self.sent())
+        return {key: n for key, n in counts.items() if n > 1}
+
     async def wait_for(self, predicate: Callable[[list[Call]], Any], timeout: float = 5.0) -> Any:
         """Poll until ``predicate(calls)`` is truthy and return its value; AssertionError on timeout."""
         loop = asyncio.get_running_loop()
@@ -204,14 +297,18 @@ class BotAPIServer:
             else:  # application/x-www-form-urlencoded or multipart/form-data
                 form = await request.post()
                 for key, value in form.items():
-                    raw[key] = value if isinstance(value, str) else value.file.read()
+                    raw[key] = value.file.read() if isinstance(value, web.FileField) else value
         return {k: _decode(k, v) for k, v in raw.items()}
 
     async def _handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
         params = await self._params(request)
-        call = Call(method, params, token)
+        if self.latency > 0 and _canonical(method, self._handlers) == "sendMessage":
+            # the whole round trip is spent before the call is recorded and judged, so a call
+            # still on its way is not yet in ``calls`` and its ``at`` is when it was judged
+            await asyncio.sleep(self.latency)
+        call = Call(method, params, token, at=self._clock())
         self.calls.append(call)
         if self.token is not None and token != self.token:
             call.status = 401
@@ -220,19 +317,20 @@ class BotAPIServer:
         if handler is None:
             call.status = 404
             return _error(404, "Not Found: method not found")
-        response = await handler(params)
+        response = await handler(call)
         call.status = response.status
         return response
 
     # --- methods ---------------------------------------------------------------------
 
-    async def _true(self, params: dict[str, Any]) -> web.Response:
+    async def _true(self, call: Call) -> web.Response:
         return _ok(True)
 
-    async def _get_me(self, params: dict[str, Any]) -> web.Response:
+    async def _get_me(self, call: Call) -> web.Response:
         return _ok(BOT_USER)
 
-    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+    async def _get_updates(self, call: Call) -> web.Response:
+        params = call.params
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0, int(params.get("timeout") or 0))
@@ -250,16 +348,23 @@ class BotAPIServer:
                                            timeout)
         return _ok(ready()[:limit])
 
-    async def _send_message(self, params: dict[str, Any]) -> web.Response:
+    async def _send_message(self, call: Call) -> web.Response:
+        # no await from here on: deciding and recording a send is one step
+        params = call.params
         chat_id = params.get("chat_id")
         text = params.get("text")
         if chat_id is None or not text:
             return _error(400, "Bad Request: chat_id and text are required")
         if self._retry_after:
-            retry_after = self._retry_after.pop(0)
-            return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+            return _too_many_requests(self._retry_after.pop(0))
+        if self._limiter is not None:
+            wait = self._limiter.wait(chat_id, call.at)
+            if wait > 0:
+                return _too_many_requests(max(1, math.ceil(wait)))
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if self._limiter is not None:
+            self._limiter.record(chat_id, call.at)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER, "text": text,
@@ -269,7 +374,8 @@ class BotAPIServer:
             message["reply_markup"] = markup
         return _ok(message)
 
-    async def _edit_reply_markup(self, params: dict[str, Any]) -> web.Response:
+    async def _edit_reply_markup(self, call: Call) -> web.Response:
+        params = call.params
         if params.get("inline_message_id"):
             return _ok(True)
         if params.get("chat_id") is None or params.get("message_id") is None:
