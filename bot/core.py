@@ -99,8 +99,10 @@ class Bina:
                 return Result()
             if found.person.blocked:
                 await repo.set_blocked(s, sender.telegram_id, None)
-            turn = Turn(self.settings, s, found.person, sender, now)
+            cause = None if update_id is None else f"u{update_id}"
+            turn = Turn(self.settings, s, found.person, sender, now, cause)
             await _run(turn, event, found.state, found.recent_updates + recent_new)
+            turn.result.queued = await repo.outbox.enqueue(s, turn.queued, now)
             return turn.result
 
     async def mark_blocked(self, telegram_id: int) -> None:

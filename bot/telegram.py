@@ -65,6 +65,21 @@ def message_event(message: Message) -> Event:
     return TextReceived(text)
 
 
+def reply_markup(catalogs: Catalogs, reply: Reply, lang: str) -> Markup:
+    """Inline buttons, the one-tap contact keyboard, or taking it away."""
+    if reply.buttons:
+        return InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=catalogs.render(b.text, lang), callback_data=b.data) for b in row]
+            for row in reply.buttons if row
+        ])
+    if reply.request_contact:
+        button = KeyboardButton(text=catalogs.text(lang, "start.share_button"), request_contact=True)
+        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
 class TelegramOutput:
     """Renders results for Telegram and sends them."""
 
@@ -73,24 +88,10 @@ class TelegramOutput:
         self.app = app
         self.catalogs = catalogs
 
-    def markup(self, reply: Reply, lang: str) -> Markup:
-        if reply.buttons:
-            return InlineKeyboardMarkup(inline_keyboard=[
-                [InlineKeyboardButton(text=self.catalogs.render(b.text, lang), callback_data=b.data)
-                 for b in row]
-                for row in reply.buttons if row
-            ])
-        if reply.request_contact:
-            button = KeyboardButton(text=self.catalogs.text(lang, "start.share_button"), request_contact=True)
-            return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
-        if reply.remove_keyboard:
-            return ReplyKeyboardRemove()
-        return None
-
     async def send(self, out: Outgoing) -> None:
         chunks = split_text(reply_text(self.catalogs, out.reply, out.lang))
         for i, chunk in enumerate(chunks):
-            markup = self.markup(out.reply, out.lang) if i == len(chunks) - 1 else None
+            markup = reply_markup(self.catalogs, out.reply, out.lang) if i == len(chunks) - 1 else None
             await self._send_one(out.chat_id, chunk, markup)
 
     async def _send_one(self, chat_id: int, text: str, markup: Markup) -> None:
@@ -189,8 +190,15 @@ def _chat_of(event: TelegramObject) -> int | None:
     return None
 
 
-def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
+def build_dispatcher(app: Bina, catalogs: Catalogs, queued: Callable[[], None] | None = None) -> Dispatcher:
+    """`queued` is called after an update queued messages for others (to wake the sender)."""
     router = Router(name="bina")
+
+    async def deliver(bot: Bot, result: Result) -> None:
+        if result.queued and queued is not None:
+            queued()
+        await TelegramOutput(bot, app, catalogs).deliver(result)
+
     router.message.filter(F.chat.type == ChatType.PRIVATE)
 
     @router.message()
@@ -199,7 +207,7 @@ def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
             return
         sender = Sender(message.from_user.id, message.chat.id, message.from_user.language_code)
         result = await app.handle(event_update.update_id, sender, message_event(message))
-        await TelegramOutput(bot, app, catalogs).deliver(result)
+        await deliver(bot, result)
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
@@ -210,7 +218,7 @@ def build_dispatcher(app: Bina, catalogs: Catalogs) -> Dispatcher:
         chat_id = query.message.chat.id if query.message else query.from_user.id
         sender = Sender(query.from_user.id, chat_id, query.from_user.language_code)
         result = await app.handle(event_update.update_id, sender, ChoicePicked(query.data or ""))
-        await TelegramOutput(bot, app, catalogs).deliver(result)
+        await deliver(bot, result)
 
     dp = Dispatcher()
     dp.update.outer_middleware(ChatOrder())

@@ -3,6 +3,7 @@ database transaction, and what it will say."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,9 +14,10 @@ from bot.i18n import Catalogs
 from flows import conversation
 from flows.conversation import Context, ReviewCommentState, State
 from flows.form_engine import FormState
-from flows.messages import Msg, Reply
+from flows.messages import Msg, Reply, reply_to_json
 from flows.spec import Activity, SpecSet
 from storage.repo import Person, SubmissionRecord
+from storage.repo.outbox import Queued
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +32,6 @@ class Outgoing:
     chat_id: int
     lang: str
     reply: Reply
-    # Set for messages to someone other than the sender (e.g. the coach).
-    # Whoever the recipient, a 403 on delivery is logged and marks them as
-    # having blocked the bot; writing to the bot again clears the mark.
-    notification: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +46,12 @@ class CommandsChanged:
 
 @dataclass
 class Result:
+    """Replies to the person who wrote (sent after commit); messages to
+    anyone else went into the outbox with the change, `queued` of them."""
+
     messages: list[Outgoing] = field(default_factory=list)
     commands_changed: list[CommandsChanged] = field(default_factory=list)
+    queued: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class Settings:
 
 class Turn:
     def __init__(self, app: Settings, s: AsyncSession, person: Person, sender: Sender,
-                 now: datetime) -> None:
+                 now: datetime, cause: str | None = None) -> None:
         self.app = app
         self.specs = app.specs
         self.s = s
@@ -81,6 +83,10 @@ class Turn:
         self.zone = ZoneInfo(app.timezone_of(person))
         self.today: date = now.astimezone(self.zone).date()
         self.result = Result()
+        # What caused this turn (the update), so a notice it queues has a key
+        # that the same update handled again would repeat, not add to.
+        self.cause = cause or uuid.uuid4().hex
+        self.queued: list[Queued] = []
 
     def reply(self, *replies: Reply) -> None:
         self.result.messages.extend(Outgoing(self.sender.chat_id, self.lang, r) for r in replies)
@@ -88,11 +94,13 @@ class Turn:
     def say(self, key: str, **params: object) -> None:
         self.reply(Reply((Msg(key, params),)))
 
-    def notify(self, to: Person, reply: Reply) -> None:
+    def notify(self, to: Person, reply: Reply, kind: str = "notice") -> None:
+        """A message to someone else: queued in the outbox with this turn's
+        change, sent by the outbox sender."""
         if to.telegram_id is None:
             return
-        lang = to.locale or self.app.default_locale
-        self.result.messages.append(Outgoing(to.telegram_id, lang, reply, notification=True))
+        key = f"{kind}:{self.cause}:{to.id}:{len(self.queued)}"
+        self.queued.append(Queued(key, to.id, kind, reply_to_json(reply), self.now))
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()

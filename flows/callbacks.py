@@ -117,11 +117,47 @@ class CoacheeForms:
     coachee_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """A reminder's button that runs one of the person's commands
+    ("tinjau", "belum_isi"); the command checks its rights as if typed."""
+
+    PREFIX: ClassVar[str] = "sc"
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """"Ingatkan besok" under a reminder (its outbox row)."""
+
+    PREFIX: ClassVar[str] = "sz"
+    outbox_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleReminder:
+    """/pengingat: turn an optional reminder kind off or back on."""
+
+    PREFIX: ClassVar[str] = "rm"
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRemind:
+    """/ingatkan: queue the reminders counted (for one stage of one cycle)."""
+
+    PREFIX: ClassVar[str] = "ik"
+    program: str
+    activity: str
+    cycle: int
+
+
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
-            | OpenActivity | NewEntry | ViewRecord | CoacheeForms)
+            | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
+            | ConfirmRemind)
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
-    NewEntry, ViewRecord, CoacheeForms,
+    NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind,
 )}
 
 

@@ -119,13 +119,32 @@ class Reminder:
 
 
 @dataclass(frozen=True, slots=True)
+class Session:
+    """A session a coachee and coach scheduled (`/jadwal`)."""
+
+    id: int
+    coachee: int
+    coach: int | None
+    program: str
+    activity: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything beyond statuses that some kind needs: when each form
-    waiting for review was submitted (coach backlog), and the days on which
-    log entries were made or scheduled (cadence)."""
+    waiting for review was submitted (coach backlog), the days on which
+    log entries were made or scheduled (cadence), and the sessions ahead."""
 
     submitted_at: Mapping[StatusKey, datetime] = field(default_factory=dict)
     entries: Mapping[LogKey, Sequence[date]] = field(default_factory=dict)
+    sessions: Sequence[Session] = ()
+
+
+# Scheduled sessions are reminded the day before at this local time, and
+# this long before they start.
+SESSION_DAY_BEFORE = time(16)
+SESSION_SOON = timedelta(hours=1)
 
 
 def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
@@ -138,8 +157,9 @@ def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ctx = _Ctx(tuple(people), statuses, now, quiet, default_timezone, facts)
+    by_id = {p.id: p for p in programs}
     found: dict[str, Reminder] = {}
-    for program in programs:
+    for program in by_id.values():
         for rule in program.reminders:
             if isinstance(rule, StageWindowReminders):
                 produced = _stage_windows(ctx, program, rule)
@@ -152,10 +172,13 @@ def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
             for r in produced:
                 if r.key not in sent_keys and _wanted(ctx.by_id[r.recipient], r, rule):
                     found.setdefault(r.key, r)
+    for r in _sessions(ctx, by_id):
+        if r.key not in sent_keys and _wanted(ctx.by_id[r.recipient], r, None):
+            found.setdefault(r.key, r)
     return sorted(found.values(), key=lambda r: (r.not_before, r.key))
 
 
-def _wanted(person: Person, reminder: Reminder, rule: object) -> bool:
+def _wanted(person: Person, reminder: Reminder, rule: object | None) -> bool:
     if person.unreachable:
         return False  # no chat to send to; the PIC digest counts them instead
     mandatory = isinstance(rule, StageWindowReminders) and rule.mandatory
@@ -417,3 +440,42 @@ def _current_window(program: ProgramSpec, day: date) -> tuple[Activity, int] | N
             if w.activity.part_of is None and w.contains(day):
                 return w.activity, cycle
     return None
+
+
+# --- scheduled sessions ----------------------------------------------------
+
+def _sessions(ctx: _Ctx, programs: Mapping[str, ProgramSpec]) -> list[Reminder]:
+    """Both parties, the day before at 16:00 their time and an hour before;
+    of the two only the latest due, so downtime queues one, not both. A day
+    before that falls in quiet hours or a day off moves to the next allowed
+    moment, unless that is already the hour before."""
+    out: list[Reminder] = []
+    for session in ctx.facts.sessions:
+        if session.starts_at <= ctx.now:
+            continue
+        soon = session.starts_at - SESSION_SOON
+        for who in (session.coachee, session.coach):
+            person = ctx.by_id.get(who) if who is not None else None
+            if person is None:
+                continue
+            zone = ctx.zone(person)
+            local_start = session.starts_at.astimezone(zone)
+            eve = ctx.quiet.next_allowed(datetime.combine(local_start.date() - timedelta(days=1),
+                                                          SESSION_DAY_BEFORE, zone))
+            program = programs.get(session.program)
+            activity = program.find(session.activity) if program else None
+            if activity is None:
+                continue  # the program is no longer run here
+            params = {"activity": Msg(activity.title),
+                      "day": local_start.date(), "at": f"{local_start:%H:%M}"}
+            if ctx.now >= soon:
+                moment, when, key = "soon", soon, "reminder.session_soon"
+            elif ctx.now >= eve and eve < soon:
+                moment, when, key = "day_before", eve.astimezone(UTC), "reminder.session_day_before"
+            else:
+                continue
+            # The hour before is not held for quiet hours: the session is now.
+            not_before = max(when, ctx.now) if moment == "soon" else ctx.not_before(person, when)
+            out.append(Reminder(person.id, f"session.{moment}", session.program, f"s{session.id}",
+                                not_before, Msg(key, params), session.activity))
+    return out

@@ -88,6 +88,8 @@ class Employee(Base):
     roles: Mapped[str] = mapped_column(String(100), default="")  # comma-separated
     # Roster marks that open a program to the person (talenta), comma-separated.
     flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Optional reminder kinds the person turned off (/pengingat), comma-separated.
+    muted: Mapped[str] = mapped_column(String(200), default="", server_default="")
     timezone: Mapped[str | None] = mapped_column(String(64))
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -205,4 +207,54 @@ class JpLine(Base):
     reason_key: Mapped[str] = mapped_column(String(64))
     reason_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reverses: Mapped[int | None] = mapped_column(ForeignKey("jp_ledger.id"))
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message Bina starts (a notice to the coach, a reminder), written in
+    the transaction of the change that caused it and sent later by the
+    sender: pending → sending → sent | dropped | failed (or back to pending
+    for a retry). `key` makes it idempotent: whoever queues the same key
+    again, however often, queues nothing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_employee_status", "employee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    # notice, ingatkan, stage_window.open, cadence, coach_backlog, pic_digest, session.day_before, ...
+    kind: Mapped[str] = mapped_column(String(64))
+    program: Mapped[str | None] = mapped_column(String(64))
+    activity: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(100))
+    # The reply as message keys (flows.messages.reply_to_json), rendered in
+    # the recipient's language when it is sent.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    not_before: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class ScheduledSession(Base):
+    """A coaching session the coachee and coach agreed on (`/jadwal`), so
+    both are reminded the day before and an hour before."""
+
+    __tablename__ = "scheduled_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    program: Mapped[str] = mapped_column(String(64))
+    activity: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
     created_at: Mapped[datetime]

@@ -19,6 +19,8 @@ from aiogram.types import Chat, Message, User
 
 from bot.core import Bina
 from bot.i18n import Catalogs
+from bot.reminding import relevance
+from bot.sender import OutboxSender
 from bot.telegram import build_dispatcher
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage.db import Database
@@ -127,10 +129,15 @@ class Harness:
         self.catalogs = Catalogs()
         self.bina = Bina(db, load_specs(programs=list(programs)), clock)
         self.dp = build_dispatcher(self.bina, self.catalogs)
+        # The real outbox sender, without Telegram's pace (tests do not wait).
+        self.outbox = OutboxSender(db, self.bot, self.catalogs, clock, rate=None, per_chat=None,
+                                   relevance=relevance(self.bina.specs))
 
     async def feed(self, update: dict[str, Any]) -> list[SendMessage]:
+        """The update, then whatever it queued for others, as the sender sends it."""
         before = len(self.session.calls)
         await self.dp.feed_raw_update(self.bot, update)
+        await self.outbox.drain()
         return [c for c in self.session.calls[before:] if isinstance(c, SendMessage)]
 
     async def say(self, user_id: int, text: str | None = None, **content: Any) -> list[SendMessage]:

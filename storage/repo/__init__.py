@@ -5,6 +5,7 @@ is one transaction, whatever it touches. Callers use `repo.<name>`; each
 concern lives in its own module.
 """
 
+from storage.repo import outbox, reminding
 from storage.repo._base import Person, SubmissionRecord
 from storage.repo.enrolments import (
     EnrolmentRecord,
@@ -84,12 +85,14 @@ __all__ = [
     "not_completed",
     "open_entry",
     "open_turn",
+    "outbox",
     "people_by_phone",
     "people_with_role",
     "person_by_id",
     "person_by_telegram",
     "records_of",
     "redeem_invite",
+    "reminding",
     "request_enrolment",
     "requests_for",
     "returned_forms",
