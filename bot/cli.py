@@ -7,7 +7,7 @@ import asyncio
 import csv
 import logging
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import build_app, utc_now
@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     spec = sub.add_parser("spec", help="program specs")
     spec.add_argument("action", choices=["diagram"])
     spec.add_argument("program", nargs="?", default=None, help="program id (default: all)")
+    rem = sub.add_parser("reminders", help="reminders the scheduler would queue")
+    rem.add_argument("action", choices=["preview"])
+    rem.add_argument("--date", required=True, type=date.fromisoformat, help="the day, e.g. 2026-04-01")
+    rem.add_argument("--unit", default=None, help="only recipients of this unit kerja or unit utama")
+    rem.add_argument("--rows", type=int, default=10, help="how many rows to show (default 10)")
+    sub.add_parser("outbox", help="pending, sent and failed messages, and the oldest pending age")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -75,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
             return spec_diagram(settings, args.program)
         if args.command == "invite":
             return invite(settings, args.unit, args.bot_username, args.out, args.days)
+        if args.command == "reminders":
+            from bot.reminder_report import preview
+
+            upgrade(settings.database_url)
+            return asyncio.run(preview(build_app(settings), args.date, args.unit, args.rows))
+        if args.command == "outbox":
+            from bot.reminder_report import outbox_report
+
+            upgrade(settings.database_url)
+            return asyncio.run(outbox_report(build_app(settings)))
     except SpecError as e:
         print(f"Invalid spec:\n{e}", file=sys.stderr)
         return 3

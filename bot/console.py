@@ -20,18 +20,21 @@ import asyncio
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.core import Bina
 from bot.demo_seed import FIRST_PERSONA, NAMES, ROLES, TELEGRAM_ID_BASE, seed
 from bot.i18n import Catalogs
+from bot.reminding import tick, with_snooze
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
-from flows.messages import Msg
+from flows.messages import Msg, reply_from_json
 from flows.spec import DEFAULT_PROGRAMS, load_specs
+from storage import repo
 from storage.db import Database, upgrade
 
 DEMO_URL = "sqlite+aiosqlite:///bina-demo.db"
@@ -147,6 +150,9 @@ class Console:
     async def line(self, text: str) -> bool:
         """Handle one input (a line, or a paste of several); False to stop."""
         command = CONSOLE_COMMAND.fullmatch(text.strip())
+        if command and command[1].lower() == "tick":
+            await self.tick(command[2].strip())
+            return True
         if command:
             return self.command(command[1].lower(), command[2].strip())
         event = parse_input(text.strip("\r\n"), self.buttons.get(self.persona, []))
@@ -161,7 +167,37 @@ class Console:
         result = await self.bina.handle(None, sender, event)
         for msg in result.messages:
             self.show(msg)
+        await self.deliver_queued(self.bina.clock())
         return True
+
+    async def deliver_queued(self, now: datetime) -> None:
+        """Show what the outbox holds for anyone, as the sender would send it."""
+        while rows := await self._claim(now):
+            for row in rows:
+                if row.telegram_id is not None:
+                    reply = with_snooze(row, reply_from_json(row.payload))
+                    self.show(Outgoing(row.telegram_id, row.locale or self.default_lang, reply))
+            async with self.bina.db.transaction() as s:
+                for row in rows:
+                    await repo.outbox.finish(s, row.id, "sent" if row.telegram_id else "dropped", now)
+
+    async def _claim(self, now: datetime) -> list[repo.outbox.Claimed]:
+        async with self.bina.db.transaction() as s:
+            return await repo.outbox.claim(s, now, 100, timedelta(minutes=5))
+
+    async def tick(self, arg: str) -> None:
+        """`:tick [YYYY-MM-DD]`: the reminder tick at 09:00 of that day (today
+        by default), then whatever it queued that is due by then."""
+        try:
+            day = date.fromisoformat(arg) if arg else None
+        except ValueError:
+            self.tell(Msg("demo.tick_usage"))
+            return
+        zone = self.bina.settings.default_timezone
+        now = datetime.combine(day, time(9), ZoneInfo(zone)) if day else self.bina.clock()
+        report = await tick(self.bina.db, self.bina.specs, now, default_timezone=zone)
+        self.tell(Msg("demo.ticked", {"due": len(report.due), "queued": report.queued}))
+        await self.deliver_queued(now)
 
 
 def enable_line_editing() -> None:
