@@ -4,7 +4,9 @@ It speaks the wire format of https://api.telegram.org (``{base}/bot{token}/{meth
 JSON, form-urlencoded or multipart parameters, ``{"ok": ..., "result": ...}`` replies)
 for the handful of methods Bina uses, records every call, and lets a test queue
 updates for ``getUpdates`` long polling and make ``sendMessage`` fail the way
-Telegram does (403 blocked, 429 flood control). It listens on 127.0.0.1 only.
+Telegram does (403 blocked, 429 flood control). ``setWebhook`` is remembered in
+``webhook`` and, as on Telegram, makes ``getUpdates`` fail with 409 until
+``deleteWebhook``. It listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -27,8 +30,10 @@ BOT_USER: dict[str, Any] = {
 }
 
 # Parameters that arrive as strings in form data but mean numbers or JSON values.
-_INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id", "cache_time", "reply_to_message_id"}
+_INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id", "cache_time", "reply_to_message_id",
+               "max_connections"}
 _JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities", "link_preview_options",
+                "drop_pending_updates",
                 "reply_parameters"}
 
 
@@ -90,6 +95,7 @@ class BotAPIServer:
         self.token = token  # when set, requests for other tokens get 401
         self.calls: list[Call] = []
         self.blocked: set[int] = set()
+        self.webhook: dict[str, Any] | None = None  # the parameters of the last setWebhook
         self._retry_after: list[int] = []  # pending 429s for the next sendMessage calls
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -101,7 +107,8 @@ class BotAPIServer:
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[web.Response]]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
-            "deleteWebhook": self._true,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._true,
             "answerCallbackQuery": self._true,
             "sendMessage": self._send_message,
@@ -232,7 +239,23 @@ class BotAPIServer:
     async def _get_me(self, params: dict[str, Any]) -> web.Response:
         return _ok(BOT_USER)
 
+    async def _set_webhook(self, params: dict[str, Any]) -> web.Response:
+        if not str(params.get("url", "")).startswith(("https://", "http://")):
+            return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params)
+        return _ok(True)
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> web.Response:
+        self.webhook = None
+        return _ok(True)
+
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        if self.webhook is not None:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                               "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0, int(params.get("timeout") or 0))
