@@ -17,4 +17,6 @@ RUN mkdir -p /app/data && chown bina:bina /app/data
 USER bina
 ENV DATABASE_URL=sqlite+aiosqlite:////app/data/bina.db \
     PYTHONUNBUFFERED=1
+# Webhook mode only (WEBHOOK_URL set): the webhook and GET /healthz.
+EXPOSE 8080
 CMD ["bina", "run"]

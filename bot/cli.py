@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import build_app, utc_now
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from flows.spec import SpecError
 from storage import repo
 from storage.db import upgrade
@@ -101,11 +101,22 @@ def run(settings: Settings) -> int:
     if not settings.bot_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    try:
+        webhook = settings.webhook()
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        return 2
     app = build_app(settings)  # fails early on a broken spec
     upgrade(settings.database_url)
-    from bot.runner import run_polling
+    if webhook is None:
+        from bot.runner import run_polling
 
-    asyncio.run(run_polling(app))
+        asyncio.run(run_polling(app, push=True))
+    else:
+        from bot.push import outbox_health
+        from bot.webhook import run_webhook
+
+        asyncio.run(run_webhook(app, push=True, health=lambda: outbox_health(app)))
     return 0
 
 

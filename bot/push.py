@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
@@ -22,6 +23,7 @@ from bot.app import App
 from bot.reminding import relevance, tick
 from bot.sender import OutboxSender
 from flows.reminders import QuietHours
+from storage import repo
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +66,19 @@ async def run_push(app: App, sender: OutboxSender) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)
+
+
+def push_side(app: App, bot: Bot) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
+    """What a run mode needs for the push side: the callback that wakes the
+    sender after an update queued messages, and the loop to run beside it."""
+    sender = make_sender(app, bot)
+    return sender.wake.set, lambda: run_push(app, sender)
+
+
+async def outbox_health(app: App) -> dict[str, object]:
+    """/healthz's details: how much waits in the outbox, and for how long."""
+    async with app.db.transaction() as s:
+        stats = await repo.outbox.stats(s, app.bina.clock())
+    age = stats.oldest_pending
+    return {"outbox_pending": stats.counts.get("pending", 0) + stats.counts.get("sending", 0),
+            "outbox_oldest_pending_seconds": round(age.total_seconds()) if age is not None else None}

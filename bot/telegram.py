@@ -154,10 +154,11 @@ async def set_chat_commands(bot: Bot, catalogs: Catalogs, change: CommandsChange
 
 
 class ChatOrder(BaseMiddleware):
-    """Polling hands each update to its own task, so two quick messages of one
-    person could overtake each other (the database row lock serialises them,
-    but in whatever order they reach it). Each chat's updates wait here for
-    the one before, in the order they arrived; different chats never wait."""
+    """Polling and the webhook hand each update to its own task, so two quick
+    messages of one person could overtake each other (the database row lock
+    serialises them, but in whatever order they reach it). Each chat's updates
+    wait here for the one before, in the order they arrived in this process;
+    different chats never wait."""
 
     def __init__(self) -> None:
         self._last: dict[int, asyncio.Future[None]] = {}

@@ -4,7 +4,9 @@ It speaks the wire format of https://api.telegram.org (``{base}/bot{token}/{meth
 JSON, form-urlencoded or multipart parameters, ``{"ok": ..., "result": ...}`` replies)
 for the handful of methods Bina uses, records every call, and lets a test queue
 updates for ``getUpdates`` long polling and make ``sendMessage`` fail the way
-Telegram does (403 blocked, 429 flood control). It listens on 127.0.0.1 only.
+Telegram does (403 blocked, 429 flood control). ``setWebhook`` is remembered in
+``webhook`` and, as on Telegram, makes ``getUpdates`` fail with 409 until
+``deleteWebhook``. It listens on 127.0.0.1 only.
 
 Given ``limits=Limits(...)`` it also enforces Telegram's sending limits the way the
 real API does, answering 429 with ``retry_after``, so a sender can be measured and
@@ -18,6 +20,7 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import socket
 import time
 from collections import Counter, deque
@@ -33,8 +36,10 @@ BOT_USER: dict[str, Any] = {
 }
 
 # Parameters that arrive as strings in form data but mean numbers or JSON values.
-_INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id", "cache_time", "reply_to_message_id"}
+_INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id", "cache_time", "reply_to_message_id",
+               "max_connections"}
 _JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities", "link_preview_options",
+                "drop_pending_updates",
                 "reply_parameters"}
 
 
@@ -165,6 +170,7 @@ class BotAPIServer:
         self._limiter = _Limiter(limits) if limits is not None else None
         self.calls: list[Call] = []
         self.blocked: set[int] = set()
+        self.webhook: dict[str, Any] | None = None  # the parameters of the last setWebhook
         self._retry_after: list[int] = []  # pending 429s for the next sendMessage calls
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -176,7 +182,8 @@ class BotAPIServer:
         self._handlers: dict[str, Callable[[Call], Awaitable[web.Response]]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
-            "deleteWebhook": self._true,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._true,
             "answerCallbackQuery": self._true,
             "sendMessage": self._send_message,
@@ -329,8 +336,25 @@ class BotAPIServer:
     async def _get_me(self, call: Call) -> web.Response:
         return _ok(BOT_USER)
 
+    async def _set_webhook(self, call: Call) -> web.Response:
+        params = call.params
+        if not str(params.get("url", "")).startswith(("https://", "http://")):
+            return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params)
+        return _ok(True)
+
+    async def _delete_webhook(self, call: Call) -> web.Response:
+        self.webhook = None
+        return _ok(True)
+
     async def _get_updates(self, call: Call) -> web.Response:
         params = call.params
+        if self.webhook is not None:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                               "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0, int(params.get("timeout") or 0))
