@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.callbacks import NewEntry, OpenActivity, Shortcut, Snooze, pack
-from flows.messages import Button, Msg, Reply, reply_to_json
+from flows.messages import Button, Msg, Reply, msg_to_json, reply_to_json
 from flows.program import Status, cycles, is_done
 from flows.program_spec import ProgramSpec
 from flows.reminders import Facts, Person, QuietHours, Reminder, Session, StatusKey, due_reminders
@@ -64,15 +64,18 @@ async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
         enrolled[person].add(program)
     kerja_of = await repo.reminding.unit_kerja_of(s)
     people = []
+    automatic: dict[frozenset[str], frozenset[str]] = {}  # by roster flags
     for m in members:
-        programs = {p.id for p in specs.programs.values() if _automatic(p, m)} | enrolled[m.id]
+        if m.flags not in automatic:
+            automatic[m.flags] = frozenset(p.id for p in specs.programs.values() if _automatic(p, m))
+        programs = automatic[m.flags] | enrolled[m.id] if m.id in enrolled else automatic[m.flags]
         digest: set[int] = set()
         if "pic" in m.roles:
             digest.add(m.unit_kerja_id)
         if "koordinator" in m.roles and m.unit_utama_id is not None:
             digest.update(kerja_of.get(m.unit_utama_id, ()))
         people.append(Person(m.id, m.nama, str(m.unit_kerja_id), m.timezone, m.unit_timezone, m.coach_id,
-                             frozenset(programs), None, frozenset(str(u) for u in digest),
+                             programs, None, frozenset(str(u) for u in digest),
                              not m.reachable, m.muted))
     statuses: dict[StatusKey, Status] = {}
     submitted: dict[StatusKey, datetime] = {}
@@ -91,25 +94,44 @@ async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
     return Inputs(people, statuses, Facts(submitted, entries, sessions))
 
 
+FILL_NOW, REVIEW_NOW, OPEN_NOT_FILLED = (Msg("reminder.fill_now"), Msg("reminder.review_now"),
+                                         Msg("reminder.open_not_filled"))
+
+
 def _buttons(r: Reminder) -> tuple[tuple[Button, ...], ...]:
     """What a reminder lets the person do at once."""
     if r.kind.startswith("stage_window") and r.activity and "@" in r.subject and not r.kind.endswith(
             (".coach", ".coachees")):
         cycle = int(r.subject.rsplit("@", 1)[1])
-        return ((Button(Msg("reminder.fill_now"), pack(OpenActivity(r.program, r.activity, r.recipient,
+        return ((Button(FILL_NOW, pack(OpenActivity(r.program, r.activity, r.recipient,
                                                                       cycle))),),)
     if r.kind == "cadence" and r.activity:
-        return ((Button(Msg("reminder.fill_now"), pack(NewEntry(r.program, r.activity))),),)
+        return ((Button(FILL_NOW, pack(NewEntry(r.program, r.activity))),),)
     if r.kind == "coach_backlog" or r.kind.endswith((".coach", ".coachees")):
-        return ((Button(Msg("reminder.review_now"), pack(Shortcut("tinjau"))),),)
+        return ((Button(REVIEW_NOW, pack(Shortcut("tinjau"))),),)
     if r.kind == "pic_digest":
-        return ((Button(Msg("reminder.open_not_filled"), pack(Shortcut("belum_isi"))),),)
+        return ((Button(OPEN_NOT_FILLED, pack(Shortcut("belum_isi"))),),)
     return ()
 
 
-def queued(r: Reminder) -> Queued:
-    payload = reply_to_json(Reply((r.message,), _buttons(r)))
+def queued(r: Reminder, lines: dict[int, list[dict[str, object]]] | None = None) -> Queued:
+    """The outbox row of a reminder. `lines` memoises the stored form of
+    messages shared by many reminders (the policy hands the same Msg to
+    everyone with the same stage, moment and day)."""
+    if lines is None:
+        payload = reply_to_json(Reply((r.message,), _buttons(r)))
+    else:
+        if id(r.message) not in lines:
+            lines[id(r.message)] = [msg_to_json(r.message)]
+        buttons = [[{"text": _memo(lines, b.text)[0], "data": b.data} for b in row] for row in _buttons(r)]
+        payload = {"lines": lines[id(r.message)], "buttons": buttons}
     return Queued(r.key, r.recipient, r.kind, payload, r.not_before, r.program, r.activity, r.subject)
+
+
+def _memo(memo: dict[int, list[dict[str, object]]], msg: Msg) -> list[dict[str, object]]:
+    if id(msg) not in memo:
+        memo[id(msg)] = [msg_to_json(msg)]
+    return memo[id(msg)]
 
 
 async def due_now(db: Database, specs: SpecSet, now: datetime, *, quiet: QuietHours = QUIET,
@@ -127,7 +149,8 @@ async def tick(db: Database, specs: SpecSet, now: datetime, *, quiet: QuietHours
     due = await due_now(db, specs, now, quiet=quiet, default_timezone=default_timezone)
     async with db.transaction() as s:
         known = await repo.outbox.existing_keys(s, [r.key for r in due])
-        fresh = [queued(r) for r in due if r.key not in known]
+        memo: dict[int, list[dict[str, object]]] = {}
+        fresh = [queued(r, memo) for r in due if r.key not in known]
         count = await repo.outbox.enqueue(s, fresh, now)
     return TickReport(due, count)
 

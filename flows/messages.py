@@ -80,11 +80,12 @@ def msg_from_json(data: Mapping[str, Any]) -> Msg:
     return Msg(data["key"], {k: _value_from_json(v) for k, v in data.get("params", {}).items()})
 
 
+def buttons_to_json(buttons: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, Any]]]:
+    return [[{"text": msg_to_json(b.text), "data": b.data} for b in row] for row in buttons]
+
+
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    return {
-        "lines": [msg_to_json(m) for m in reply.lines],
-        "buttons": [[{"text": msg_to_json(b.text), "data": b.data} for b in row] for row in reply.buttons],
-    }
+    return {"lines": [msg_to_json(m) for m in reply.lines], "buttons": buttons_to_json(reply.buttons)}
 
 
 def reply_from_json(data: Mapping[str, Any]) -> Reply:

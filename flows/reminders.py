@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.messages import Msg
-from flows.program import Status, coachee_turn, cycles, is_done, windows
+from flows.program import ActivityWindow, Status, coachee_turn, cycles, is_done, windows
 from flows.program_spec import (
     WEEKDAYS,
     Activity,
@@ -195,6 +195,16 @@ class _Ctx:
     facts: Facts
     by_id: dict[int, Person] = field(init=False)
 
+    # Memos: an instansi has a few zones, days, windows and messages, shared
+    # by thousands of people; working them out once each keeps a tick of
+    # 100,000 people within seconds.
+    _days: dict[str | None, date] = field(init=False, default_factory=dict)
+    _windows: dict[tuple[str, int], list[ActivityWindow]] = field(init=False, default_factory=dict)
+    _latest: dict[tuple[int, int, date], tuple[str, date] | None] = field(init=False, default_factory=dict)
+    _starts: dict[tuple[str, date], datetime] = field(init=False, default_factory=dict)
+    _cycles: dict[tuple[str, date], list[int]] = field(init=False, default_factory=dict)
+    msgs: dict[tuple[object, ...], Msg] = field(init=False, default_factory=dict)
+
     def __post_init__(self) -> None:
         self.by_id = {p.id: p for p in self.people}
 
@@ -202,7 +212,36 @@ class _Ctx:
         return person.zone(self.default_timezone)
 
     def today(self, person: Person) -> date:
-        return self.now.astimezone(self.zone(person)).date()
+        name = person.timezone or person.unit_timezone
+        day = self._days.get(name)
+        if day is None:
+            day = self._days[name] = self.now.astimezone(self.zone(person)).date()
+        return day
+
+    def cycles(self, program: ProgramSpec, today: date) -> list[int]:
+        key = (program.id, today)
+        if key not in self._cycles:
+            self._cycles[key] = cycles(program, today)
+        return self._cycles[key]
+
+    def windows(self, program: ProgramSpec, cycle: int) -> list[ActivityWindow]:
+        key = (program.id, cycle)
+        if key not in self._windows:
+            self._windows[key] = windows(program, cycle)
+        return self._windows[key]
+
+    def latest(self, rule: StageWindowReminders, w: ActivityWindow, today: date) -> tuple[str, date] | None:
+        key = (id(rule), id(w), today)
+        if key not in self._latest:
+            self._latest[key] = _latest(_moments(rule, w.opens, w.closes), today)
+        return self._latest[key]
+
+    def not_before_day(self, person: Person, day: date) -> datetime:
+        """`not_before` of the start of a local day, once per zone and day."""
+        key = (self.zone(person).key, day)
+        if key not in self._starts:
+            self._starts[key] = self.not_before(person, self.day_start(person, day))
+        return self._starts[key]
 
     def status(self, person: Person, program: ProgramSpec, activity: Activity, cycle: int) -> Status:
         return self.statuses.get((person.id, program.id, activity.id, cycle), Status.NOT_STARTED)
@@ -254,17 +293,20 @@ def _stage_windows(ctx: _Ctx, program: ProgramSpec, rule: StageWindowReminders) 
     coach_side: dict[tuple[int, str, str, int], tuple[date, list[int]]] = defaultdict(lambda: (date.min, []))
     for person in ctx.enrolled(program):
         today = ctx.today(person)
-        for cycle in cycles(program, today):
-            for w in windows(program, cycle):
+        for cycle in ctx.cycles(program, today):
+            for w in ctx.windows(program, cycle):
                 if rule.activities and w.activity.id not in rule.activities:
                     continue
                 activity = w.activity
-                status = ctx.status(person, program, activity, cycle)
                 coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+                latest = ctx.latest(rule, w, today)
+                on_coach_day = ctx.latest(rule, w, ctx.today(coach)) if coach is not None else None
+                if latest is None and on_coach_day is None:
+                    continue  # nothing of this window is due for either
+                status = ctx.status(person, program, activity, cycle)
                 if coach is not None:
                     # The coach's notices follow the coach's own day, so that
                     # coachees in other zones are counted in the same tick.
-                    on_coach_day = _latest(_moments(rule, w.opens, w.closes), ctx.today(coach))
                     if activity.filled_by == "coach" and not is_done(status) and on_coach_day:
                         key = (coach.id, f"stage_window.{on_coach_day[0]}.coach", activity.id, cycle)
                         coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
@@ -272,15 +314,15 @@ def _stage_windows(ctx: _Ctx, program: ProgramSpec, rule: StageWindowReminders) 
                           and on_coach_day and on_coach_day[0] == "open"):
                         key = (coach.id, "stage_window.open.coachees", activity.id, cycle)
                         coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
-                latest = _latest(_moments(rule, w.opens, w.closes), today)
                 if latest is None or activity.filled_by == "coach" or not coachee_turn(activity, status):
                     continue  # not due, the coach's, complete, or waiting for the coach (the backlog's)
                 moment, day = latest
                 subject = f"{activity.id}@{cycle}"
-                out.append(Reminder(
-                    person.id, f"stage_window.{moment}", program.id, subject,
-                    ctx.not_before(person, ctx.day_start(person, day)),
-                    _stage_msg(moment, activity, w.closes, today), activity.id))
+                memo = (moment, activity.id, w.closes, today)
+                msg = ctx.msgs.get(memo) or ctx.msgs.setdefault(
+                    memo, _stage_msg(moment, activity, w.closes, today))
+                out.append(Reminder(person.id, f"stage_window.{moment}", program.id, subject,
+                                    ctx.not_before_day(person, day), msg, activity.id))
     for (coach_id, kind, activity_id, cycle), (day, coachees) in coach_side.items():
         coach = ctx.by_id.get(coach_id)
         if coach is None:
@@ -409,7 +451,9 @@ def _coach_backlog(ctx: _Ctx, program: ProgramSpec, rule: CoachBacklogReminders)
 
 def _pic_digest(ctx: _Ctx, program: ProgramSpec, rule: PicDigest) -> list[Reminder]:
     out: list[Reminder] = []
-    enrolled = ctx.enrolled(program)
+    by_unit: dict[str | None, list[Person]] = defaultdict(list)
+    for p in ctx.enrolled(program):
+        by_unit[p.unit].append(p)
     for pic in ctx.people:
         if not pic.digest_units:
             continue
@@ -419,7 +463,7 @@ def _pic_digest(ctx: _Ctx, program: ProgramSpec, rule: PicDigest) -> list[Remind
         moment = datetime.combine(day, rule.at, ctx.zone(pic))
         if local_now < moment:
             continue  # this week's is not yet due; last week's was queued last week
-        scope = [p for p in enrolled if p.unit in pic.digest_units]
+        scope = [p for unit in pic.digest_units for p in by_unit.get(unit, ())]
         stage = _current_window(program, day)
         done = 0 if stage is None else sum(
             is_done(ctx.status(p, program, stage[0], stage[1])) for p in scope)

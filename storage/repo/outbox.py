@@ -23,6 +23,11 @@ from sqlalchemy.orm import aliased
 from storage.models import Employee, OutboxMessage
 from storage.repo._base import _exec, _insert
 
+
+async def _exec_many(session: AsyncSession, statement: Any, rows: list[dict[str, Any]]) -> Any:
+    conn = await session.connection()
+    return await conn.execute(statement, rows)
+
 PENDING, SENDING, SENT, DROPPED, FAILED = "pending", "sending", "sent", "dropped", "failed"
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
 _CHUNK = 500
@@ -75,11 +80,13 @@ async def enqueue(session: AsyncSession, rows: Iterable[Queued], now: datetime) 
         "activity": r.activity, "subject": r.subject, "payload": r.payload, "not_before": r.not_before,
         "status": PENDING, "attempts": 0, "snoozed": r.snoozed, "created_at": now,
     } for r in rows]
-    queued = 0
-    for i in range(0, len(values), _CHUNK):
-        statement = (_insert(session, OutboxMessage).values(values[i:i + _CHUNK])
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id))
-        queued += len((await _exec(session, statement)).all())
+    if not values:
+        return 0
+    # One statement, many parameter sets: SQLAlchemy batches them into
+    # multi-row INSERTs itself, compiled once.
+    statement = (_insert(session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(OutboxMessage.id))
+    queued = len((await _exec_many(session, statement, values)).all())
     return queued
 
 

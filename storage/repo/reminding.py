@@ -41,8 +41,12 @@ class FormState:
     submitted_at: datetime | None
 
 
+_NONE: frozenset[str] = frozenset()
+_STATUS = {s.value: s for s in Status}
+
+
 def _set(text: str | None) -> frozenset[str]:
-    return frozenset(x for x in (text or "").split(",") if x)
+    return frozenset(x for x in text.split(",") if x) if text else _NONE
 
 
 async def members(session: AsyncSession) -> list[Member]:
@@ -82,7 +86,7 @@ async def form_states(session: AsyncSession, years: Sequence[int]) -> list[FormS
         Submission.employee_id, Submission.program, Submission.activity, Submission.year,
         Submission.status, Submission.submitted_at,
     ).where(Submission.year.in_(years), Submission.occurrence == 0))).all()
-    return [FormState(e, p, a, y, Status(st), at) for e, p, a, y, st, at in rows]
+    return [FormState(e, p, a, y, _STATUS[st], at) for e, p, a, y, st, at in rows]
 
 
 async def entry_days(session: AsyncSession, since: date) -> list[tuple[int, str, str, date]]:
