@@ -5,7 +5,8 @@ A tick reads everyone and where they stand, asks the pure policy
 the outbox; it never sends. Ticks on several replicas, or after downtime,
 queue each reminder once: the policy returns one reminder per stage or
 period, and its key is unique in the outbox. At send time a reminder whose
-form was done meanwhile, or whose person left the program, is dropped.
+form was done meanwhile, whose person left the program, or whose kind they
+have since turned off, is dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flows.callbacks import NewEntry, OpenActivity, Shortcut, Snooze, pack
 from flows.messages import Button, Msg, Reply, msg_to_json, reply_to_json
 from flows.program import Status, cycles, is_done
 from flows.program_spec import ProgramSpec
+from flows.reminder_kinds import OPTIONAL_KINDS, rule_for, turned_off
 from flows.reminders import Facts, Person, QuietHours, Reminder, Session, StatusKey, due_reminders
 from flows.spec import SpecSet
 from flows.workflow import EnrolmentStatus
@@ -29,9 +31,6 @@ from storage.db import Database
 from storage.repo.outbox import Claimed, Queued
 from storage.repo.reminding import Member
 
-# Reminder kinds a person may turn off in /pengingat (the stage reminders of
-# a mandatory program stay on whatever they choose).
-OPTIONAL_KINDS = ("stage_window", "cadence", "session", "coach_backlog", "pic_digest")
 QUIET = QuietHours()
 _LIVE = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.COMPLETED.value)
 
@@ -179,12 +178,17 @@ def _coach_side(kind: str) -> bool:
 async def _stale(s: AsyncSession, specs: SpecSet, row: Claimed) -> str | None:
     if row.kind == "notice" or row.program is None:
         return None  # a notice tells of something that happened; it stays true
-    if row.program not in specs.programs:
+    program = specs.programs.get(row.program)
+    if program is None:
         return "program_not_running"
+    if row.kind.split(".")[0] in OPTIONAL_KINDS:
+        muted = await repo.reminding.muted_of(s, row.employee_id)
+        if turned_off(row.kind, muted, rule_for(program, row.kind, row.activity)):
+            return "muted"  # turned off in /pengingat after it was queued
     if row.kind == "coach_backlog":
         return None if await repo.waiting_for(s, row.employee_id) else "nothing_waiting"
     if row.kind == "ingatkan" or (row.kind.startswith("stage_window") and not _coach_side(row.kind)):
-        return await _stage_done(s, specs.programs[row.program], row)
+        return await _stage_done(s, program, row)
     return None
 
 

@@ -124,10 +124,10 @@ def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset
     if is_coach or "coach_profesi" in roles:
         names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
-        names.append("belum_isi")
-    names += ["help" if english else "bantuan", "language" if english else "bahasa",
-              "cancel" if english else "batal"]
-    aliases = {"help": "bantuan", "language": "bahasa", "cancel": "batal"}
+        names += ["belum_isi", "ingatkan"]
+    names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
+              "language" if english else "bahasa", "cancel" if english else "batal"]
+    aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}
     return [BotCommand(command=n, description=catalogs.text(lang, f"cmd.{aliases.get(n, n)}")) for n in names]
 
 

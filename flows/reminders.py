@@ -32,6 +32,7 @@ from flows.program_spec import (
     ProgramSpec,
     StageWindowReminders,
 )
+from flows.reminder_kinds import turned_off
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 # An overdue notice for a stage closed longer ago than this is no longer news
@@ -73,6 +74,10 @@ class QuietHours:
         while day.weekday() in self.days_off:
             day += timedelta(days=1)
         return datetime.combine(day, self.morning, local.tzinfo)
+
+    def not_before(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """`moment` moved out of quiet hours in `zone`, in UTC."""
+        return self.next_allowed(moment.astimezone(zone)).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +186,7 @@ def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
 def _wanted(person: Person, reminder: Reminder, rule: object | None) -> bool:
     if person.unreachable:
         return False  # no chat to send to; the PIC digest counts them instead
-    mandatory = isinstance(rule, StageWindowReminders) and rule.mandatory
-    return mandatory or reminder.kind.split(".")[0] not in person.muted
+    return not turned_off(reminder.kind, person.muted, rule)
 
 
 @dataclass(slots=True)
@@ -249,8 +253,7 @@ class _Ctx:
     def not_before(self, person: Person, moment: datetime) -> datetime:
         """The moment, or now if it has passed, moved out of quiet hours in
         the person's zone; in UTC."""
-        local = max(moment, self.now).astimezone(self.zone(person))
-        return self.quiet.next_allowed(local).astimezone(UTC)
+        return self.quiet.not_before(max(moment, self.now), self.zone(person))
 
     def day_start(self, person: Person, day: date) -> datetime:
         return datetime.combine(day, time(0), self.zone(person))

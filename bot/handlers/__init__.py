@@ -7,10 +7,23 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.handlers import account, forms, ledger, logbook, monitoring, pairing, records, review, status
+from bot.handlers import (
+    account,
+    forms,
+    ingatkan,
+    ledger,
+    logbook,
+    monitoring,
+    pairing,
+    records,
+    reminders,
+    review,
+    status,
+)
 from bot.turn import Turn
 from flows.callbacks import (
     CoacheeForms,
+    ConfirmRemind,
     EnrolAction,
     JoinProgram,
     NewEntry,
@@ -19,6 +32,9 @@ from flows.callbacks import (
     PickCoach,
     PickLanguage,
     ReviewAction,
+    Shortcut,
+    Snooze,
+    ToggleReminder,
     ViewRecord,
 )
 from flows.conversation import State
@@ -39,6 +55,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "sesi": logbook.new_entry,
     "riwayat": records.history,
     "coachee": records.coachees,
+    "pengingat": reminders.reminders, "reminders": reminders.reminders,
+    "ingatkan": ingatkan.remind,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
@@ -52,4 +70,8 @@ BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
     NewEntry: logbook.entry_pressed,
     ViewRecord: records.view,
     CoacheeForms: records.coachee_forms,
+    Shortcut: reminders.shortcut_pressed,
+    Snooze: reminders.snooze_pressed,
+    ToggleReminder: reminders.toggle_pressed,
+    ConfirmRemind: ingatkan.confirm_pressed,
 }

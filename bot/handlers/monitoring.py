@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from bot.i18n import LANGUAGES
 from bot.turn import Turn
-from flows.access import monitoring_scope
+from flows.access import Scope, monitoring_scope
 from flows.callbacks import NotFilledPage, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply
 from flows.program import current_stage, find_stage
-from flows.spec import ProgramSpec
+from flows.spec import Activity, ProgramSpec
 from storage import repo
 
 PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
@@ -33,28 +33,15 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
     if scope is None:
         t.say("monitor.not_allowed")
         return
-    # One program's list until monitoring covers every program: the one
-    # everyone takes part in (Tetap), whatever the order of BINA_PROGRAMS.
-    programs = list(t.specs.programs.values())
-    program = next((p for p in programs if p.enrolment.mode == "automatic"), programs[0])
-    if stage_arg:
-        titles = {s.id: [t.app.catalogs.render(Msg(s.title), lang) for lang in LANGUAGES]
-                  for s in program.stages}
-        found = find_stage(program, stage_arg, titles)
-        if found is None:
-            t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),),
-                          _stage_buttons(program, "")))
-            return
-        stage = found
-    else:
-        stage = current_stage(program, t.today) or program.stages[0]
+    program = monitored_program(t)
+    stage = named_stage(t, program, stage_arg)
+    if stage is None:
+        t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),), _stage_buttons(program, "")))
+        return
     parts = [a.id for a in program.activities if a.part_of == stage.id]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
-    scope_name = (await repo.unit_names(t.s, [scope.unit_id])).get(scope.unit_id, "") \
-        if scope.unit_id is not None else ""
     header = Msg("monitor.header", {
-        "stage": Msg(stage.title), "year": t.today.year,
-        "scope": Msg(f"monitor.scope_{scope.kind}", {"name": scope_name}),
+        "stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope),
     })
     count = Msg("monitor.count", {"pending": len(rows), "total": total})
     if not rows:
@@ -73,6 +60,29 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
         nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1))))
     buttons = ((tuple(nav),) if nav else ()) + _stage_buttons(program, stage.id)
     t.reply(Reply((header, count, *body, footer), buttons))
+
+
+def monitored_program(t: Turn) -> ProgramSpec:
+    """One program is monitored until monitoring covers every program: the
+    one everyone takes part in (Tetap), whatever the order of BINA_PROGRAMS."""
+    programs = list(t.specs.programs.values())
+    return next((p for p in programs if p.enrolment.mode == "automatic"), programs[0])
+
+
+def named_stage(t: Turn, program: ProgramSpec, typed: str) -> Activity | None:
+    """The stage typed (loosely: id, alias, title in either language), the
+    current one when nothing was typed; None for a name that fits none."""
+    if not typed:
+        return current_stage(program, t.today) or program.stages[0]
+    titles = {s.id: [t.app.catalogs.render(Msg(s.title), lang) for lang in LANGUAGES] for s in program.stages}
+    return find_stage(program, typed, titles)
+
+
+async def scope_name(t: Turn, scope: Scope) -> Msg:
+    """"work unit X", "main unit Y" or "the whole agency"."""
+    name = (await repo.unit_names(t.s, [scope.unit_id])).get(scope.unit_id, "") \
+        if scope.unit_id is not None else ""
+    return Msg(f"monitor.scope_{scope.kind}", {"name": name})
 
 
 def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:

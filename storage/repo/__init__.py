@@ -19,7 +19,15 @@ from storage.repo.enrolments import (
     set_enrolment_status,
 )
 from storage.repo.ledger import add_line, jp_total, lines_for_submission, lines_of
-from storage.repo.monitoring import PendingRow, not_completed, unit_names
+from storage.repo.monitoring import (
+    Contact,
+    OutboxTally,
+    PendingRow,
+    contacts,
+    not_completed,
+    outbox_tally,
+    unit_names,
+)
 from storage.repo.people import (
     RECENT_UPDATES,
     Redeem,
@@ -57,7 +65,9 @@ from storage.repo.submissions import (
 
 __all__ = [
     "RECENT_UPDATES",
+    "Contact",
     "EnrolmentRecord",
+    "OutboxTally",
     "PendingRow",
     "Person",
     "Redeem",
@@ -67,6 +77,7 @@ __all__ = [
     "chosen_coachees",
     "coach_ids",
     "coachees_of",
+    "contacts",
     "create_draft",
     "create_invites",
     "decide",
@@ -86,6 +97,7 @@ __all__ = [
     "open_entry",
     "open_turn",
     "outbox",
+    "outbox_tally",
     "people_by_phone",
     "people_with_role",
     "person_by_id",

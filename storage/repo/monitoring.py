@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from flows.access import Scope
 from flows.program import Status
-from storage.models import Employee, Submission, Unit
+from storage.models import Employee, OutboxMessage, Submission, Unit
 from storage.repo._base import (
     _coach_today,
     _exec,
     _UnitKerja,
+    _UnitUtama,
 )
+from storage.repo.outbox import DROPPED, FAILED, LATER, PENDING, SENDING, SENT
 
 
 @dataclass(frozen=True, slots=True)
 class PendingRow:
+    employee_id: int
     nip: str
     nama: str
     jabatan: str
@@ -58,7 +62,7 @@ async def not_completed(
     ).correlate(Employee).scalar_subquery() if parts else None
     own = aliased(Submission)
     query = (
-        select(Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, own.status,
+        select(Employee.id, Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name, own.status,
                own.late, _coach_today, parts_done if parts_done is not None else literal(0))
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .outerjoin(own, and_(
@@ -72,9 +76,9 @@ async def not_completed(
         unfinished = unfinished | (parts_done < len(parts))
     query = query.where(unfinished).order_by(_UnitKerja.name, Employee.nama, Employee.nip)
     rows = [
-        PendingRow(nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED,
+        PendingRow(i, nip, nama, jabatan, unit, Status(status) if status else Status.NOT_STARTED,
                    bool(late), coach is not None, status == Status.CONFIRMED.value and done < len(parts))
-        for nip, nama, jabatan, unit, status, late, coach, done in (await _exec(session, query)).all()
+        for i, nip, nama, jabatan, unit, status, late, coach, done in (await _exec(session, query)).all()
     ]
     total = (await _exec(session,
         select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
@@ -86,3 +90,63 @@ async def not_completed(
 async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
     rows = (await _exec(session, select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()
     return {i: n for i, n in rows}
+
+
+# --- reminding (/ingatkan) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach someone: whether a chat is linked and not blocked, and
+    whose clock their messages wait for."""
+
+    employee_id: int
+    reachable: bool
+    timezone: str | None  # own
+    unit_timezone: str | None  # the unit kerja's, else the unit utama's
+    flags: frozenset[str]
+
+
+async def contacts(session: AsyncSession, scope: Scope) -> dict[int, Contact]:
+    """Everyone in scope, by id."""
+    rows = (await _exec(session, select(
+        Employee.id, Employee.telegram_id, Employee.blocked_at, Employee.timezone, _UnitKerja.timezone,
+        _UnitUtama.timezone, Employee.flags,
+    ).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+     .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id).where(_scope_filter(scope)))).all()
+    return {i: Contact(i, telegram is not None and blocked is None, tz, uk_tz or uu_tz,
+                       frozenset(x for x in (flags or "").split(",") if x))
+            for i, telegram, blocked, tz, uk_tz, uu_tz, flags in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxTally:
+    queued: int = 0  # waiting or being sent
+    delivered: int = 0
+    unreachable: int = 0  # blocked, never linked, or refused by Telegram
+    dropped: int = 0  # no longer needed when its turn came (the form was done meanwhile)
+
+
+async def outbox_tally(session: AsyncSession, scope: Scope, kind: str, start: datetime,
+                       end: datetime) -> OutboxTally:
+    """How the `kind` messages to people in scope that were queued, or due,
+    between `start` and `end` went; a snoozed copy is not counted again."""
+    within = or_(and_(OutboxMessage.created_at >= start, OutboxMessage.created_at < end),
+                 and_(OutboxMessage.not_before >= start, OutboxMessage.not_before < end))
+    rows = (await _exec(session, select(OutboxMessage.status, OutboxMessage.reason, func.count())
+        .join(Employee, OutboxMessage.employee_id == Employee.id)
+        .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+        .where(_scope_filter(scope), OutboxMessage.kind == kind,
+               ~OutboxMessage.key.like(f"%{LATER}"), within)
+        .group_by(OutboxMessage.status, OutboxMessage.reason))).all()
+    counts = {"queued": 0, "delivered": 0, "unreachable": 0, "dropped": 0}
+    for status, reason, n in rows:
+        if status in (PENDING, SENDING):
+            counts["queued"] += n
+        elif status == SENT:
+            counts["delivered"] += n
+        elif status == FAILED or (status == DROPPED and reason == "not_linked"):
+            counts["unreachable"] += n
+        else:
+            counts["dropped"] += n
+    return OutboxTally(**counts)

@@ -29,6 +29,8 @@ async def _exec_many(session: AsyncSession, statement: Any, rows: list[dict[str,
     return await conn.execute(statement, rows)
 
 PENDING, SENDING, SENT, DROPPED, FAILED = "pending", "sending", "sent", "dropped", "failed"
+# The key of a snoozed reminder's second copy ends with this.
+LATER = "#later"
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
 _CHUNK = 500
 
@@ -64,6 +66,16 @@ class Claimed:
     snoozed: bool
     telegram_id: int | None
     locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A reminder queued for someone and not yet sent."""
+
+    kind: str
+    program: str | None
+    activity: str | None
+    not_before: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +172,15 @@ async def snooze(session: AsyncSession, row_id: int, employee_id: int, until: da
     if row.snoozed:
         return False
     await _exec(session, update(OutboxMessage).where(OutboxMessage.id == row_id).values(snoozed=True))
-    await enqueue(session, [Queued(f"{row.key}#later", employee_id, row.kind, row.payload, until,
+    await enqueue(session, [Queued(f"{row.key}{LATER}", employee_id, row.kind, row.payload, until,
                                    row.program, row.activity, row.subject, snoozed=True)], now)
     return True
+
+
+async def waiting_for(session: AsyncSession, employee_id: int) -> list[Waiting]:
+    """The person's reminders not yet sent (notices go out at once), soonest first."""
+    rows = (await _exec(session, select(
+        OutboxMessage.kind, OutboxMessage.program, OutboxMessage.activity, OutboxMessage.not_before,
+    ).where(OutboxMessage.employee_id == employee_id, OutboxMessage.status.in_((PENDING, SENDING)),
+            OutboxMessage.kind != "notice").order_by(OutboxMessage.not_before, OutboxMessage.id))).all()
+    return [Waiting(k, p, a, at) for k, p, a, at in rows]
