@@ -86,7 +86,8 @@ class Walk:
     unanswered: int = 0
     errors: list[str] = field(default_factory=list)
     submitted: bool = False
-    next_question: int = 1
+    next_question: int = 1  # the place in the walk (the row question takes one)
+    number: int = 1  # the number the next question shows (the row question has none)
 
 
 class Bench:
@@ -96,7 +97,7 @@ class Bench:
         # The programs `bina run` serves unless BINA_PROGRAMS says otherwise.
         self.bina = Bina(db, load_specs(programs=list(DEFAULT_PROGRAMS)), fixed_clock)
         self.dp = build_dispatcher(self.bina, Catalogs())
-        self.total_questions = len(asked(self.bina))
+        self.total_questions = len([q for q in asked(self.bina) if not q.more])
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.dp.feed_raw_update(self.bot, update)
@@ -126,10 +127,11 @@ class Bench:
             walk.errors.append(f"unexpected reply: {last.text[:80]!r}")
             return None
         n, total = int(m[1]), int(m[2])
-        if n != walk.next_question or total != self.total_questions:
-            walk.errors.append(f"asked {n}/{total}, expected {walk.next_question}/{self.total_questions}")
+        if n != walk.number or total != self.total_questions:
+            walk.errors.append(f"asked {n}/{total}, expected {walk.number}/{self.total_questions}")
             return None
         walk.next_question += 1
+        walk.number += 1
         today = [d for label, d in buttons.items() if label.startswith("Hari ini")]
         if today:
             return callback_update(tg, today[0])
