@@ -16,13 +16,11 @@ for the next allowed moment from now.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
 
 from flows.messages import Msg
-from flows.program import ActivityWindow, Status, coachee_turn, cycles, is_done, windows
+from flows.program import Status, coachee_turn, cycles, is_done, windows
 from flows.program_spec import (
     WEEKDAYS,
     Activity,
@@ -32,136 +30,39 @@ from flows.program_spec import (
     ProgramSpec,
     StageWindowReminders,
 )
+from flows.reminder_facts import (
+    DEFAULT_QUIET,
+    DEFAULT_TIMEZONE,
+    NO_FACTS,
+    OVERDUE_WITHIN_DAYS,
+    SESSION_DAY_BEFORE,
+    SESSION_SOON,
+    Ctx,
+    Facts,
+    LogKey,
+    Person,
+    QuietHours,
+    Reminder,
+    Session,
+    StatusKey,
+)
 from flows.reminder_kinds import turned_off
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-# An overdue notice for a stage closed longer ago than this is no longer news
-# (someone who joined in July is not told that the Rencana was due in March).
-OVERDUE_WITHIN_DAYS = 30
+__all__ = ["DEFAULT_TIMEZONE", "OVERDUE_WITHIN_DAYS", "Facts", "LogKey", "Person", "QuietHours", "Reminder",
+           "Session", "StatusKey", "due_reminders"]
 
-# (person id, program id, activity id, cycle)
-StatusKey = tuple[int, str, str, int]
-# (person id, program id, activity id)
-LogKey = tuple[int, str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class QuietHours:
-    """When nobody is pinged (configurable per instansi): from `start` to
-    `end` local, and all day on `days_off` (0 = Monday). A reminder that
-    falls in them waits for `morning` of the next day that is not off:
-    08:00, when the working day has begun, rather than 06:00."""
-
-    start: time = time(21)
-    end: time = time(6)
-    morning: time = time(8)
-    days_off: frozenset[int] = frozenset({5, 6})
-
-    def __post_init__(self) -> None:
-        if not self.end <= self.morning < self.start:
-            raise ValueError("morning must fall between the end and the start of quiet hours")
-        if len(self.days_off) >= 7:
-            raise ValueError("at least one day of the week must allow reminders")
-
-    def allowed(self, local: datetime) -> bool:
-        return local.weekday() not in self.days_off and self.end <= local.time() < self.start
-
-    def next_allowed(self, local: datetime) -> datetime:
-        """`local` itself if allowed, else the next allowed morning, in its zone."""
-        if self.allowed(local):
-            return local
-        day = local.date() + timedelta(days=1) if local.time() >= self.start else local.date()
-        while day.weekday() in self.days_off:
-            day += timedelta(days=1)
-        return datetime.combine(day, self.morning, local.tzinfo)
-
-    def not_before(self, moment: datetime, zone: ZoneInfo) -> datetime:
-        """`moment` moved out of quiet hours in `zone`, in UTC."""
-        return self.next_allowed(moment.astimezone(zone)).astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """What the policy needs to know of someone. `programs` are those they
-    take part in as coachee; `digest_units` the units whose weekly digest
-    they get (a PIC's unit, a koordinator's all); `unreachable` when they
-    blocked the bot or never linked it; `muted` the optional reminder kinds
-    they turned off."""
-
-    id: int
-    name: str = ""
-    unit: str | None = None
-    timezone: str | None = None
-    unit_timezone: str | None = None
-    coach_id: int | None = None
-    programs: frozenset[str] = frozenset()
-    joined: date | None = None
-    digest_units: frozenset[str] = frozenset()
-    unreachable: bool = False
-    muted: frozenset[str] = frozenset()
-
-    def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
-        """The person's zone, else their unit's, else the default."""
-        return ZoneInfo(self.timezone or self.unit_timezone or default)
-
-
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    recipient: int
-    kind: str
-    program: str
-    # The stage (`activity@cycle`) or period the reminder is about.
-    subject: str
-    not_before: datetime  # UTC
-    message: Msg
-    activity: str | None = None
-
-    @property
-    def key(self) -> str:
-        """Who, what, which program, which stage or period: the outbox's
-        idempotency key."""
-        return f"{self.recipient}:{self.kind}:{self.program}:{self.subject}"
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """A session a coachee and coach scheduled (`/jadwal`)."""
-
-    id: int
-    coachee: int
-    coach: int | None
-    program: str
-    activity: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """Everything beyond statuses that some kind needs: when each form
-    waiting for review was submitted (coach backlog), the days on which
-    log entries were made or scheduled (cadence), and the sessions ahead."""
-
-    submitted_at: Mapping[StatusKey, datetime] = field(default_factory=dict)
-    entries: Mapping[LogKey, Sequence[date]] = field(default_factory=dict)
-    sessions: Sequence[Session] = ()
-
-
-# Scheduled sessions are reminded the day before at this local time, and
-# this long before they start.
-SESSION_DAY_BEFORE = time(16)
-SESSION_SOON = timedelta(hours=1)
 
 
 def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
                   statuses: Mapping[StatusKey, Status], now: datetime,
-                  sent_keys: frozenset[str] = frozenset(), *, facts: Facts = Facts(),
-                  quiet: QuietHours = QuietHours(), default_timezone: str = DEFAULT_TIMEZONE
+                  sent_keys: frozenset[str] = frozenset(), *, facts: Facts = NO_FACTS,
+                  quiet: QuietHours = DEFAULT_QUIET, default_timezone: str = DEFAULT_TIMEZONE
                   ) -> list[Reminder]:
     """The reminders due at `now` (timezone-aware), without those whose key
     is in `sent_keys`, in a stable order."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    ctx = _Ctx(tuple(people), statuses, now, quiet, default_timezone, facts)
+    ctx = Ctx(tuple(people), statuses, now, quiet, default_timezone, facts)
     by_id = {p.id: p for p in programs}
     found: dict[str, Reminder] = {}
     for program in by_id.values():
@@ -189,107 +90,10 @@ def _wanted(person: Person, reminder: Reminder, rule: object | None) -> bool:
     return not turned_off(reminder.kind, person.muted, rule)
 
 
-@dataclass(slots=True)
-class _Ctx:
-    people: tuple[Person, ...]
-    statuses: Mapping[StatusKey, Status]
-    now: datetime
-    quiet: QuietHours
-    default_timezone: str
-    facts: Facts
-    by_id: dict[int, Person] = field(init=False)
-
-    # Memos: an instansi has a few zones, days, windows and messages, shared
-    # by thousands of people; working them out once each keeps a tick of
-    # 100,000 people within seconds.
-    _days: dict[str | None, date] = field(init=False, default_factory=dict)
-    _windows: dict[tuple[str, int], list[ActivityWindow]] = field(init=False, default_factory=dict)
-    _latest: dict[tuple[int, int, date], tuple[str, date] | None] = field(init=False, default_factory=dict)
-    _starts: dict[tuple[str, date], datetime] = field(init=False, default_factory=dict)
-    _cycles: dict[tuple[str, date], list[int]] = field(init=False, default_factory=dict)
-    msgs: dict[tuple[object, ...], Msg] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.by_id = {p.id: p for p in self.people}
-
-    def zone(self, person: Person) -> ZoneInfo:
-        return person.zone(self.default_timezone)
-
-    def today(self, person: Person) -> date:
-        name = person.timezone or person.unit_timezone
-        day = self._days.get(name)
-        if day is None:
-            day = self._days[name] = self.now.astimezone(self.zone(person)).date()
-        return day
-
-    def cycles(self, program: ProgramSpec, today: date) -> list[int]:
-        key = (program.id, today)
-        if key not in self._cycles:
-            self._cycles[key] = cycles(program, today)
-        return self._cycles[key]
-
-    def windows(self, program: ProgramSpec, cycle: int) -> list[ActivityWindow]:
-        key = (program.id, cycle)
-        if key not in self._windows:
-            self._windows[key] = windows(program, cycle)
-        return self._windows[key]
-
-    def latest(self, rule: StageWindowReminders, w: ActivityWindow, today: date) -> tuple[str, date] | None:
-        key = (id(rule), id(w), today)
-        if key not in self._latest:
-            self._latest[key] = _latest(_moments(rule, w.opens, w.closes), today)
-        return self._latest[key]
-
-    def not_before_day(self, person: Person, day: date) -> datetime:
-        """`not_before` of the start of a local day, once per zone and day."""
-        key = (self.zone(person).key, day)
-        if key not in self._starts:
-            self._starts[key] = self.not_before(person, self.day_start(person, day))
-        return self._starts[key]
-
-    def status(self, person: Person, program: ProgramSpec, activity: Activity, cycle: int) -> Status:
-        return self.statuses.get((person.id, program.id, activity.id, cycle), Status.NOT_STARTED)
-
-    def not_before(self, person: Person, moment: datetime) -> datetime:
-        """The moment, or now if it has passed, moved out of quiet hours in
-        the person's zone; in UTC."""
-        return self.quiet.not_before(max(moment, self.now), self.zone(person))
-
-    def day_start(self, person: Person, day: date) -> datetime:
-        return datetime.combine(day, time(0), self.zone(person))
-
-    def enrolled(self, program: ProgramSpec) -> list[Person]:
-        return [p for p in self.people if program.id in p.programs]
-
 
 # --- stage windows ---------------------------------------------------------
 
-_MOMENTS = ("open", "mid", "before_close", "overdue")
-
-
-def _moments(rule: StageWindowReminders, opens: date, closes: date) -> list[tuple[str, date, date]]:
-    """(moment, first day it is due, last day it is still relevant), in order."""
-    mid = opens + (closes - opens) // 2
-    out = [("open", opens, closes)]
-    if rule.mid:
-        out.append(("mid", mid, closes))
-    if rule.before_close_days is not None:
-        before = closes - timedelta(days=rule.before_close_days)
-        if before > (mid if rule.mid else opens):
-            out.append(("before_close", before, closes))
-    if rule.overdue:
-        out.append(("overdue", closes + timedelta(days=1), closes + timedelta(days=OVERDUE_WITHIN_DAYS)))
-    return out
-
-
-def _latest(moments: list[tuple[str, date, date]], today: date) -> tuple[str, date] | None:
-    started = [m for m in moments if m[1] <= today]
-    if not started or today > started[-1][2]:
-        return None
-    return started[-1][0], started[-1][1]
-
-
-def _stage_windows(ctx: _Ctx, program: ProgramSpec, rule: StageWindowReminders) -> list[Reminder]:
+def _stage_windows(ctx: Ctx, program: ProgramSpec, rule: StageWindowReminders) -> list[Reminder]:
     out: list[Reminder] = []
     # Coach-side notices, one per coach and stage however many coachees:
     # (coach, kind, activity, cycle) -> (due day, coachees)
@@ -380,7 +184,7 @@ def _period(day: date, per: str) -> tuple[date, date, str]:
     return first, nxt - timedelta(days=1), name
 
 
-def _cadence(ctx: _Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Reminder]:
+def _cadence(ctx: Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Reminder]:
     out: list[Reminder] = []
     activity = program.activity(rule.activity)
     for person in ctx.enrolled(program):
@@ -421,7 +225,7 @@ def _cadence(ctx: _Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Re
 
 # --- coach backlog ---------------------------------------------------------
 
-def _coach_backlog(ctx: _Ctx, program: ProgramSpec, rule: CoachBacklogReminders) -> list[Reminder]:
+def _coach_backlog(ctx: Ctx, program: ProgramSpec, rule: CoachBacklogReminders) -> list[Reminder]:
     waiting: dict[int, list[datetime]] = defaultdict(list)
     for (pid, prog, _activity, _cycle), status in ctx.statuses.items():
         person = ctx.by_id.get(pid)
@@ -452,7 +256,7 @@ def _coach_backlog(ctx: _Ctx, program: ProgramSpec, rule: CoachBacklogReminders)
 
 # --- PIC digest ------------------------------------------------------------
 
-def _pic_digest(ctx: _Ctx, program: ProgramSpec, rule: PicDigest) -> list[Reminder]:
+def _pic_digest(ctx: Ctx, program: ProgramSpec, rule: PicDigest) -> list[Reminder]:
     out: list[Reminder] = []
     by_unit: dict[str | None, list[Person]] = defaultdict(list)
     for p in ctx.enrolled(program):
@@ -491,7 +295,7 @@ def _current_window(program: ProgramSpec, day: date) -> tuple[Activity, int] | N
 
 # --- scheduled sessions ----------------------------------------------------
 
-def _sessions(ctx: _Ctx, programs: Mapping[str, ProgramSpec]) -> list[Reminder]:
+def _sessions(ctx: Ctx, programs: Mapping[str, ProgramSpec]) -> list[Reminder]:
     """Both parties, the day before at 16:00 their time and an hour before;
     of the two only the latest due, so downtime queues one, not both. A day
     before that falls in quiet hours or a day off moves to the next allowed
