@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev postgres bench bench-ledger
+.PHONY: run test lint install install-dev postgres bench bench-ledger bench-sender
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,8 @@ bench: install-dev
 # or BENCH_ARGS="--db postgresql+asyncpg://user@host/empty_db".
 bench-ledger: install-dev
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+
+# The outbox sender against the Bot API stand-in with Telegram's limits (about 6 minutes;
+# BENCH_ARGS="--quick" takes under one).
+bench-sender: install-dev
+	$(BIN)/python bench/sender.py $(BENCH_ARGS)
