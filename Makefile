@@ -46,6 +46,7 @@ bench: install-dev
 	$(BIN)/python bench/form_throughput.py
 	$(BIN)/python bench/belum_isi.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/reminder_tick.py
 
 # The ledger benchmark alone; e.g. make bench-ledger BENCH_ARGS="--people 1000 --lines 10000"
 # or BENCH_ARGS="--db postgresql+asyncpg://user@host/empty_db".
