@@ -19,20 +19,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.callbacks import NewEntry, OpenActivity, Shortcut, Snooze, pack
-from flows.messages import Button, Msg, Reply, msg_to_json, reply_to_json
-from flows.program import Status, cycles, is_done
+from flows.messages import Button, Msg, Reply, msg_to_json
+from flows.program import Status, cycles, is_done, open_to_all
 from flows.program_spec import ProgramSpec
 from flows.reminder_kinds import OPTIONAL_KINDS, rule_for, turned_off
 from flows.reminders import Facts, Person, QuietHours, Reminder, Session, StatusKey, due_reminders
 from flows.spec import SpecSet
-from flows.workflow import EnrolmentStatus
+from flows.workflow import LIVE_ENROLMENTS
 from storage import repo
 from storage.db import Database
 from storage.repo.outbox import Claimed, Queued
-from storage.repo.reminding import Member
 
 QUIET = QuietHours()
-_LIVE = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.COMPLETED.value)
+_LIVE = tuple(e.value for e in LIVE_ENROLMENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +47,6 @@ class TickReport:
     queued: int
 
 
-def _automatic(program: ProgramSpec, m: Member) -> bool:
-    rule = program.enrolment
-    return rule.mode == "automatic" and (rule.flag is None or rule.flag in m.flags)
-
-
 async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
     """Everyone the policy needs to know about, in a few queries."""
     today = now.date()
@@ -66,7 +60,7 @@ async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
     automatic: dict[frozenset[str], frozenset[str]] = {}  # by roster flags
     for m in members:
         if m.flags not in automatic:
-            automatic[m.flags] = frozenset(p.id for p in specs.programs.values() if _automatic(p, m))
+            automatic[m.flags] = frozenset(p.id for p in specs.programs.values() if open_to_all(p, m.flags))
         programs = automatic[m.flags] | enrolled[m.id] if m.id in enrolled else automatic[m.flags]
         digest: set[int] = set()
         if "pic" in m.roles:
@@ -113,17 +107,13 @@ def _buttons(r: Reminder) -> tuple[tuple[Button, ...], ...]:
     return ()
 
 
-def queued(r: Reminder, lines: dict[int, list[dict[str, object]]] | None = None) -> Queued:
-    """The outbox row of a reminder. `lines` memoises the stored form of
-    messages shared by many reminders (the policy hands the same Msg to
-    everyone with the same stage, moment and day)."""
-    if lines is None:
-        payload = reply_to_json(Reply((r.message,), _buttons(r)))
-    else:
-        if id(r.message) not in lines:
-            lines[id(r.message)] = [msg_to_json(r.message)]
-        buttons = [[{"text": _memo(lines, b.text)[0], "data": b.data} for b in row] for row in _buttons(r)]
-        payload = {"lines": lines[id(r.message)], "buttons": buttons}
+def queued(r: Reminder, memo: dict[int, list[dict[str, object]]] | None = None) -> Queued:
+    """The outbox row of a reminder. `memo` keeps the stored form of messages
+    shared by many reminders (the policy hands the same Msg to everyone with
+    the same stage, moment and day), for one tick."""
+    memo = {} if memo is None else memo
+    buttons = [[{"text": _memo(memo, b.text)[0], "data": b.data} for b in row] for row in _buttons(r)]
+    payload = {"lines": _memo(memo, r.message), "buttons": buttons}
     return Queued(r.key, r.recipient, r.kind, payload, r.not_before, r.program, r.activity, r.subject)
 
 
@@ -200,11 +190,11 @@ async def _stage_done(s: AsyncSession, program: ProgramSpec, row: Claimed) -> st
     person = await repo.person_by_id(s, row.employee_id)
     if person is None:
         return "left_program"
-    if program.enrolment.mode == "automatic":
-        if program.enrolment.flag and program.enrolment.flag not in person.flags:
-            return "left_program"
-    elif not any(e.program == program.id and e.cycle == cycle and e.status.value in _LIVE
-                 for e in await repo.enrolments_of(s, person.id)):
+    requested = program.enrolment.mode != "automatic"
+    taking = open_to_all(program, person.flags) or (requested and any(
+        e.program == program.id and e.cycle == cycle and e.status in LIVE_ENROLMENTS
+        for e in await repo.enrolments_of(s, person.id)))
+    if not taking:
         return "left_program"
     record = (await repo.statuses(s, person.id, program.id, cycle)).get(row.activity)
     done = record is not None and (is_done(record.status) or record.status is Status.SUBMITTED)

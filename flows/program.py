@@ -43,6 +43,13 @@ def closes_on(activity: Activity, cycle: int) -> date | None:
     return activity.window.dates(cycle)[1] if activity.window else None
 
 
+def open_to_all(program: ProgramSpec, flags: frozenset[str]) -> bool:
+    """Whether someone with these roster flags takes part without asking:
+    the program enrols everyone, or everyone the roster flags for it."""
+    rule = program.enrolment
+    return rule.mode == "automatic" and (rule.flag is None or rule.flag in flags)
+
+
 def cycles(program: ProgramSpec, today: date) -> list[int]:
     """The cycles whose activities may be open today: last year's too while
     a window that crosses the year end may still run."""

@@ -17,6 +17,10 @@ class EnrolmentStatus(StrEnum):
     COMPLETED = "completed"
 
 
+# Enrolments in which there is something to fill or to read.
+LIVE_ENROLMENTS = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
 # (status, action) -> next status; the action's label is the button people press.
 FORM_MOVES: dict[tuple[str, str], str] = {
     (Status.NOT_STARTED, "answer"): Status.DRAFT,

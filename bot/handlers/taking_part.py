@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.turn import Turn
-from flows.program import cycles
+from flows.program import cycles, open_to_all
 from flows.program_spec import Activity, ProgramSpec
-from flows.workflow import EnrolmentStatus
+from flows.workflow import LIVE_ENROLMENTS
 from storage import repo
 from storage.repo import EnrolmentRecord, Person
 
-# Enrolments in which there is something to fill or to read.
-LIVE = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+LIVE = LIVE_ENROLMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +23,7 @@ class Taking:
 
 
 def automatic(program: ProgramSpec, person: Person) -> bool:
-    rule = program.enrolment
-    return rule.mode == "automatic" and (rule.flag is None or rule.flag in person.flags)
+    return open_to_all(program, person.flags)
 
 
 async def taking_part(t: Turn, person: Person) -> list[Taking]:

@@ -69,10 +69,12 @@ class SubmissionRecord:
 # --- helpers ------------------------------------------------------------------
 
 
-async def _exec(session: AsyncSession, statement: Any, params: dict[str, Any] | None = None) -> Any:
+async def _exec(session: AsyncSession, statement: Any,
+                params: dict[str, Any] | list[dict[str, Any]] | None = None) -> Any:
     """Run a Core statement on the transaction's connection: the ORM's
     execution path (and its session synchronisation for UPDATE) costs as much
-    as SQLite itself here."""
+    as SQLite itself here. A list of parameter sets runs as one executemany,
+    which SQLAlchemy batches into multi-row statements compiled once."""
     conn = await session.connection()
     return await conn.execute(statement, params)
 

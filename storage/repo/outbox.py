@@ -23,11 +23,6 @@ from sqlalchemy.orm import aliased
 from storage.models import Employee, OutboxMessage
 from storage.repo._base import _exec, _insert
 
-
-async def _exec_many(session: AsyncSession, statement: Any, rows: list[dict[str, Any]]) -> Any:
-    conn = await session.connection()
-    return await conn.execute(statement, rows)
-
 PENDING, SENDING, SENT, DROPPED, FAILED = "pending", "sending", "sent", "dropped", "failed"
 # The key of a snoozed reminder's second copy ends with this.
 LATER = "#later"
@@ -94,11 +89,9 @@ async def enqueue(session: AsyncSession, rows: Iterable[Queued], now: datetime) 
     } for r in rows]
     if not values:
         return 0
-    # One statement, many parameter sets: SQLAlchemy batches them into
-    # multi-row INSERTs itself, compiled once.
     statement = (_insert(session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
                  .returning(OutboxMessage.id))
-    queued = len((await _exec_many(session, statement, values)).all())
+    queued = len((await _exec(session, statement, values)).all())
     return queued
 
 
