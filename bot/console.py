@@ -28,7 +28,7 @@ from bot.app import utc_now
 from bot.core import Bina
 from bot.demo_seed import FIRST_PERSONA, NAMES, ROLES, TELEGRAM_ID_BASE, seed
 from bot.i18n import Catalogs
-from bot.reminding import tick, with_snooze
+from bot.reminding import actions, tick
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
@@ -175,7 +175,7 @@ class Console:
         while rows := await self._claim(now):
             for row in rows:
                 if row.telegram_id is not None:
-                    reply = with_snooze(row, reply_from_json(row.payload))
+                    reply = actions(row, reply_from_json(row.payload))
                     self.show(Outgoing(row.telegram_id, row.locale or self.default_lang, reply))
             async with self.bina.db.transaction() as s:
                 for row in rows:

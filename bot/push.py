@@ -20,7 +20,7 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from bot.reminding import relevance, tick
+from bot.reminding import Known, relevance, tick
 from bot.sender import OutboxSender
 from flows.reminders import QuietHours
 from storage import repo
@@ -34,11 +34,12 @@ def make_sender(app: App, bot: Bot) -> OutboxSender:
                         rate=s.send_rate, per_chat=s.per_chat_interval, relevance=relevance(app.specs))
 
 
-async def run_tick(app: App, quiet: QuietHours, now: datetime | None = None) -> int:
+async def run_tick(app: App, quiet: QuietHours, now: datetime | None = None,
+                   known: Known | None = None) -> int:
     """One tick; errors are logged, not raised, so the schedule goes on."""
     try:
         report = await tick(app.db, app.specs, now or app.bina.clock(), quiet=quiet,
-                            default_timezone=app.settings.timezone)
+                            default_timezone=app.settings.timezone, known=known)
     except Exception:
         log.exception("reminder tick failed; the next one will try again")
         return 0
@@ -51,9 +52,10 @@ async def run_push(app: App, sender: OutboxSender) -> None:
     """Tick and send until cancelled (`sender.wake` is what the dispatcher
     sets when an update queued messages)."""
     quiet = app.settings.quiet_hours
+    known = Known()
 
     async def scheduled_tick() -> None:
-        if await run_tick(app, quiet):
+        if await run_tick(app, quiet, known=known):
             sender.wake.set()
 
     scheduler = AsyncIOScheduler(timezone=UTC)

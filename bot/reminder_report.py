@@ -35,16 +35,17 @@ async def preview(app: App, day: date, unit: str | None, rows: int) -> int:
         due = sorted(due_by_key.values(), key=lambda r: (r.not_before, r.key))
         async with app.db.transaction() as s:
             queued = await repo.outbox.existing_keys(s, [r.key for r in due])
-            people = {p.id: p for p in await repo.reminding.members(s)}
-            units = {p.unit_kerja_id for p in people.values()}
-            units |= {p.unit_utama_id for p in people.values() if p.unit_utama_id}
-            names = await repo.unit_names(s, list(units))
+            utama_of = {kerja: utama for utama, all_kerja in (await repo.reminding.unit_kerja_of(s)).items()
+                        for kerja in all_kerja}
+            people = {p.id: p for p in inputs.people}
+            kerja_of = {p.id: int(p.unit) for p in inputs.people if p.unit is not None}
+            names = await repo.unit_names(s, list({*kerja_of.values(), *utama_of.values()}))
     finally:
         await app.db.dispose()
 
     def in_unit(person_id: int) -> bool:
-        p = people.get(person_id)
-        return p is not None and unit in (names.get(p.unit_kerja_id), names.get(p.unit_utama_id or -1))
+        kerja = kerja_of.get(person_id)
+        return kerja is not None and unit in (names.get(kerja), names.get(utama_of.get(kerja, -1)))
 
     if unit is not None and unit not in names.values():
         print(f"unknown unit {unit!r}; known: {', '.join(sorted(names.values()))}", file=sys.stderr)
@@ -61,9 +62,9 @@ async def preview(app: App, day: date, unit: str | None, rows: int) -> int:
         print(f"\nFirst {min(rows, len(new))} of {len(new)}:")
     for r in new[:rows]:
         p = people.get(r.recipient)
-        local = r.not_before.astimezone(ZoneInfo((p and (p.timezone or p.unit_timezone)) or zone.key))
+        local = r.not_before.astimezone(p.zone(zone.key) if p else zone)
         text = app.catalogs.render(r.message, lang).replace("\n", " ")
-        print(f"  {local:%Y-%m-%d %H:%M %Z}  {p.nama if p else r.recipient}  {r.kind}  "
+        print(f"  {local:%Y-%m-%d %H:%M %Z}  {p.name if p else r.recipient}  {r.kind}  "
               f"{r.program} {r.subject}\n      {text[:150]}")
     return 0
 

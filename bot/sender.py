@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.i18n import Catalogs
-from bot.reminding import with_snooze
+from bot.reminding import actions
 from bot.render import reply_text, split_text
 from bot.telegram import reply_markup
 from flows.messages import reply_from_json
@@ -138,7 +138,7 @@ class OutboxSender:
         if row.telegram_id is None:
             await self._end(row, DROPPED, "not_linked")
             return True
-        reply = with_snooze(row, reply_from_json(row.payload))
+        reply = actions(row, reply_from_json(row.payload))
         lang = self.catalogs.lang(row.locale or self.default_locale)
         chunks = split_text(reply_text(self.catalogs, reply, lang))
         try:

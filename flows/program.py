@@ -77,9 +77,12 @@ def is_done(status: Status) -> bool:
     return status is Status.CONFIRMED
 
 
+_COACHEE_TURN = frozenset({Status.NOT_STARTED, Status.DRAFT, Status.RETURNED})
+
+
 def coachee_turn(activity: Activity, status: Status) -> bool:
     """Whether the coachee has something to fill in this activity now."""
-    return activity.filled_by != "coach" and status in (Status.NOT_STARTED, Status.DRAFT, Status.RETURNED)
+    return status in _COACHEE_TURN and activity.filled_by != "coach"
 
 
 def opened(program: ProgramSpec, activity: Activity, statuses: Mapping[str, Status], cycle: int,

@@ -150,10 +150,16 @@ class Ctx:
     _latest_of: dict[tuple[int, int, date], tuple[str, date] | None] = field(init=False, default_factory=dict)
     _starts: dict[tuple[str, date], datetime] = field(init=False, default_factory=dict)
     _cycles: dict[tuple[str, date], list[int]] = field(init=False, default_factory=dict)
-    msgs: dict[tuple[object, ...], Msg] = field(init=False, default_factory=dict)
+    _live: dict[tuple[str, int, date], list[tuple[int, ActivityWindow]]] = field(init=False,
+                                                                                  default_factory=dict)
+    # Whatever else a kind works out once per zone, stage or day.
+    memo: dict[tuple[object, ...], object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: p for p in self.people}
+
+    def zone_name(self, person: Person) -> str:
+        return person.timezone or person.unit_timezone or self.default_timezone
 
     def zone(self, person: Person) -> ZoneInfo:
         return person.zone(self.default_timezone)
@@ -176,6 +182,21 @@ class Ctx:
         if key not in self._windows:
             self._windows[key] = windows(program, cycle)
         return self._windows[key]
+
+    def live_windows(self, program: ProgramSpec, rule: StageWindowReminders,
+                     today: date) -> list[tuple[int, ActivityWindow]]:
+        """(cycle, window) of the stages the rule covers in which something
+        is due on `today` or on a day up to two either side (a coach's day in
+        another zone), once per program, rule and day: most of a year's
+        windows have nothing due, and a tick skips them for everyone at once."""
+        key = (program.id, id(rule), today)
+        if key not in self._live:
+            near = [today + timedelta(days=d) for d in range(-2, 3)]
+            self._live[key] = [
+                (cycle, w) for cycle in self.cycles(program, today) for w in self.windows(program, cycle)
+                if (not rule.activities or w.activity.id in rule.activities)
+                and any(self.latest(rule, w, d) is not None for d in near)]
+        return self._live[key]
 
     def latest(self, rule: StageWindowReminders, w: ActivityWindow, today: date) -> tuple[str, date] | None:
         key = (id(rule), id(w), today)

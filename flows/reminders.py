@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from flows.messages import Msg
 from flows.program import Status, coachee_turn, cycles, is_done, windows
@@ -75,13 +77,17 @@ def due_reminders(programs: Iterable[ProgramSpec], people: Iterable[Person],
                 produced = _coach_backlog(ctx, program, rule)
             else:
                 produced = _pic_digest(ctx, program, rule)
-            for r in produced:
-                if r.key not in sent_keys and _wanted(ctx.by_id[r.recipient], r, rule):
-                    found.setdefault(r.key, r)
-    for r in _sessions(ctx, by_id):
-        if r.key not in sent_keys and _wanted(ctx.by_id[r.recipient], r, None):
-            found.setdefault(r.key, r)
+            _keep(ctx, produced, rule, sent_keys, found)
+    _keep(ctx, _sessions(ctx, by_id), None, sent_keys, found)
     return sorted(found.values(), key=lambda r: (r.not_before, r.key))
+
+
+def _keep(ctx: Ctx, produced: list[Reminder], rule: object | None, sent_keys: frozenset[str],
+          found: dict[str, Reminder]) -> None:
+    for r in produced:
+        key = r.key
+        if key not in sent_keys and key not in found and _wanted(ctx.by_id[r.recipient], r, rule):
+            found[key] = r
 
 
 def _wanted(person: Person, reminder: Reminder, rule: object | None) -> bool:
@@ -93,47 +99,66 @@ def _wanted(person: Person, reminder: Reminder, rule: object | None) -> bool:
 
 # --- stage windows ---------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One stage with something due, as it stands for everyone who shares a
+    zone and whose coach shares a zone: worked out once for all of them."""
+
+    cycle: int
+    activity: Activity
+    # The coachee's reminder when it is their turn: kind, message, not_before.
+    coachee: tuple[str, Msg, datetime] | None
+    # The coach's moment and day (the coach's notices follow the coach's own
+    # day, so that coachees in other zones are counted in the same tick).
+    coach: tuple[str, date] | None
+
+
+def _steps(ctx: Ctx, program: ProgramSpec, rule: StageWindowReminders, person: Person,
+           coach: Person | None) -> list[_Step]:
+    key = ("steps", program.id, id(rule), ctx.zone_name(person), ctx.zone_name(coach) if coach else None)
+    steps: list[_Step] | None = cast("list[_Step] | None", ctx.memo.get(key))
+    if steps is None:
+        today = ctx.today(person)
+        steps = []
+        ctx.memo[key] = steps
+        for cycle, w in ctx.live_windows(program, rule, today):
+            latest = ctx.latest(rule, w, today)
+            on_coach_day = ctx.latest(rule, w, ctx.today(coach)) if coach is not None else None
+            if latest is None and on_coach_day is None:
+                continue  # nothing of this window is due for either
+            coachee = None
+            if latest is not None and w.activity.filled_by != "coach":
+                moment, day = latest
+                coachee = (f"stage_window.{moment}", _stage_msg(moment, w.activity, w.closes, today),
+                           ctx.not_before_day(person, day))
+            steps.append(_Step(cycle, w.activity, coachee, on_coach_day))
+    return steps
+
+
 def _stage_windows(ctx: Ctx, program: ProgramSpec, rule: StageWindowReminders) -> list[Reminder]:
     out: list[Reminder] = []
     # Coach-side notices, one per coach and stage however many coachees:
-    # (coach, kind, activity, cycle) -> (due day, coachees)
-    coach_side: dict[tuple[int, str, str, int], tuple[date, list[int]]] = defaultdict(lambda: (date.min, []))
+    # (coach, kind, activity, cycle, due day) -> coachees
+    coach_side: dict[tuple[int, str, str, int, date], list[int]] = defaultdict(list)
     for person in ctx.enrolled(program):
-        today = ctx.today(person)
-        for cycle in ctx.cycles(program, today):
-            for w in ctx.windows(program, cycle):
-                if rule.activities and w.activity.id not in rule.activities:
-                    continue
-                activity = w.activity
-                coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
-                latest = ctx.latest(rule, w, today)
-                on_coach_day = ctx.latest(rule, w, ctx.today(coach)) if coach is not None else None
-                if latest is None and on_coach_day is None:
-                    continue  # nothing of this window is due for either
-                status = ctx.status(person, program, activity, cycle)
-                if coach is not None:
-                    # The coach's notices follow the coach's own day, so that
-                    # coachees in other zones are counted in the same tick.
-                    if activity.filled_by == "coach" and not is_done(status) and on_coach_day:
-                        key = (coach.id, f"stage_window.{on_coach_day[0]}.coach", activity.id, cycle)
-                        coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
-                    elif (activity.filled_by != "coach" and coachee_turn(activity, status)
-                          and on_coach_day and on_coach_day[0] == "open"):
-                        key = (coach.id, "stage_window.open.coachees", activity.id, cycle)
-                        coach_side[key] = (on_coach_day[1], [*coach_side[key][1], person.id])
-                if latest is None or activity.filled_by == "coach" or not coachee_turn(activity, status):
-                    continue  # not due, the coach's, complete, or waiting for the coach (the backlog's)
-                moment, day = latest
-                subject = f"{activity.id}@{cycle}"
-                memo = (moment, activity.id, w.closes, today)
-                msg = ctx.msgs.get(memo) or ctx.msgs.setdefault(
-                    memo, _stage_msg(moment, activity, w.closes, today))
-                out.append(Reminder(person.id, f"stage_window.{moment}", program.id, subject,
-                                    ctx.not_before_day(person, day), msg, activity.id))
-    for (coach_id, kind, activity_id, cycle), (day, coachees) in coach_side.items():
-        coach = ctx.by_id.get(coach_id)
-        if coach is None:
-            continue
+        coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+        for step in _steps(ctx, program, rule, person, coach):
+            activity = step.activity
+            status = ctx.statuses.get((person.id, program.id, activity.id, step.cycle), Status.NOT_STARTED)
+            if coach is not None and step.coach is not None:
+                if activity.filled_by == "coach" and not is_done(status):
+                    coach_side[(coach.id, f"stage_window.{step.coach[0]}.coach", activity.id, step.cycle,
+                                step.coach[1])].append(person.id)
+                elif step.coach[0] == "open" and coachee_turn(activity, status):
+                    coach_side[(coach.id, "stage_window.open.coachees", activity.id, step.cycle,
+                                step.coach[1])].append(person.id)
+            if step.coachee is not None and coachee_turn(activity, status):
+                # Not the coach's, not complete, not waiting for the coach (the backlog's).
+                kind, msg, not_before = step.coachee
+                out.append(Reminder(person.id, kind, program.id, f"{activity.id}@{step.cycle}", not_before,
+                                    msg, activity.id))
+    for (coach_id, kind, activity_id, cycle, day), coachees in coach_side.items():
+        coach = ctx.by_id[coach_id]
         activity = program.activity(activity_id)
         closes = next(w.closes for w in windows(program, cycle) if w.activity.id == activity_id)
         moment = kind.split(".")[1]

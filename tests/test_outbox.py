@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.i18n import Catalogs
-from bot.reminding import relevance, tick
+from bot.reminding import Known, relevance, tick
 from bot.runner import make_bot
 from bot.sender import OutboxSender
 from flows.messages import Msg, Reply, reply_from_json, reply_to_json
@@ -107,6 +107,49 @@ async def test_two_replicas_tick_at_once_queue_once(db: Database, clock: Clock) 
     rows = await outbox_rows(db)
     assert a.queued + b.queued == len(rows) > 0
     assert len({r.key for r in rows}) == len(rows)
+
+
+async def test_a_tick_that_remembers_misses_nothing_and_doubles_nothing(db: Database, clock: Clock) -> None:
+    org = await make_org(db, clock())
+    known = Known()
+    before = await tick(db, SPECS, wib(2026, 3, 30, 10), known=known)
+    assert before.queued > 0 and known.keys == {r.key for r in before.due}
+    other = Database(db.url)  # another replica ticks first on 1 April
+    try:
+        elsewhere = await tick(other, SPECS, wib(2026, 4, 1, 9))
+    finally:
+        await other.dispose()
+    assert elsewhere.queued > 0
+    # This one remembers only 30 March: it asks the database about the rest,
+    # and what the other queued is not queued again.
+    again = await tick(db, SPECS, wib(2026, 4, 1, 9, 5), known=known)
+    assert again.queued == 0 and known.keys == {r.key for r in again.due}
+    # A reminder that comes due later is queued by the one that remembers.
+    async with db.transaction() as s:
+        s.add(ScheduledSession(employee_id=org.ids["ani"], coach_id=org.ids["budi"], program="kemenkes_tetap",
+                               activity="checkin1", starts_at=wib(2026, 4, 2, 10), status="planned",
+                               created_at=clock()))
+    eve = await tick(db, SPECS, wib(2026, 4, 1, 16), known=known)
+    assert eve.queued == 2  # the day-before notice to Ani and to Budi
+    keys = [r.key for r in await outbox_rows(db)]
+    assert len(keys) == len(set(keys)) == before.queued + elsewhere.queued + 2
+
+
+async def test_coach_backlog_counts_forms_waiting_since_submission(db: Database, clock: Clock) -> None:
+    org = await make_org(db, clock())
+    submitted = wib(2026, 5, 4, 10)
+
+    def form(who: str, activity: str, status: str) -> Submission:
+        return Submission(employee_id=org.ids[who], program="kemenkes_tetap", activity=activity, year=2026,
+                          occurrence=0, form_id="risalah_checkin", spec_version=3, answers={}, cursor=0,
+                          status=status, late=False, submitted_at=submitted, created_at=submitted,
+                          updated_at=submitted)
+
+    async with db.transaction() as s:  # Ani's Check-in 1 waits for Budi; Eka's was confirmed
+        s.add_all([form("ani", "checkin1", "submitted"), form("eka", "checkin1", "confirmed")])
+    assert not [r for r in (await tick(db, SPECS, wib(2026, 5, 6, 10))).due if r.kind == "coach_backlog"]
+    backlog = [r for r in (await tick(db, SPECS, wib(2026, 5, 7, 10, 5))).due if r.kind == "coach_backlog"]
+    assert [(r.recipient, r.message.params["count"]) for r in backlog] == [(org.ids["budi"], 1)]
 
 
 async def test_scheduled_session_reminders(db: Database, clock: Clock) -> None:

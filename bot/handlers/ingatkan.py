@@ -13,7 +13,7 @@ from bot.handlers.monitoring import monitored_program, named_stage, scope_name
 from bot.reminding import QUIET
 from bot.turn import Turn
 from flows.access import Scope, monitoring_scope
-from flows.callbacks import ConfirmRemind, OpenActivity, pack
+from flows.callbacks import ConfirmRemind, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program import closes_on, coachee_turn, cycles
@@ -115,10 +115,9 @@ def _reminder(t: Turn, program: ProgramSpec, stage: Activity, cycle: int, to: Co
         "ingatkan.message_closed" if day > closes else "ingatkan.message"
     msg = Msg(key, {"name": t.person.nama, "stage": Msg(stage.title), "program": Msg(program.title),
                     "closes": closes})
-    fill = Button(Msg("reminder.fill_now"), pack(OpenActivity(program.id, stage.id, to.employee_id, cycle)))
     subject = f"{stage.id}@{cycle}"
     return Queued(f"{to.employee_id}:{KIND}:{program.id}:{subject}:{day.isoformat()}", to.employee_id, KIND,
-                  reply_to_json(Reply((msg,), ((fill,),))), at, program.id, stage.id, subject)
+                  reply_to_json(Reply((msg,))), at, program.id, stage.id, subject)
 
 
 async def _status(t: Turn, scope: Scope) -> None:
