@@ -330,10 +330,12 @@ def _sessions(ctx: Ctx, programs: Mapping[str, ProgramSpec]) -> list[Reminder]:
         if session.starts_at <= ctx.now:
             continue
         soon = session.starts_at - SESSION_SOON
-        for who in (session.coachee, session.coach):
+        for who, other in ((session.coachee, session.coach), (session.coach, session.coachee)):
             person = ctx.by_id.get(who) if who is not None else None
             if person is None:
                 continue
+            # A coach with several sessions that day tells them apart by the coachee.
+            partner = ctx.by_id.get(other) if other is not None else None
             zone = ctx.zone(person)
             local_start = session.starts_at.astimezone(zone)
             eve = ctx.quiet.next_allowed(datetime.combine(local_start.date() - timedelta(days=1),
@@ -342,14 +344,16 @@ def _sessions(ctx: Ctx, programs: Mapping[str, ProgramSpec]) -> list[Reminder]:
             activity = program.find(session.activity) if program else None
             if activity is None:
                 continue  # the program is no longer run here
-            params = {"activity": Msg(activity.title),
-                      "day": local_start.date(), "at": f"{local_start:%H:%M}"}
+            params: dict[str, object] = {"activity": Msg(activity.title), "day": local_start.date(),
+                                         "at": f"{local_start:%H:%M}"}
             if ctx.now >= soon:
                 moment, when, key = "soon", soon, "reminder.session_soon"
             elif ctx.now >= eve and eve < soon:
                 moment, when, key = "day_before", eve.astimezone(UTC), "reminder.session_day_before"
             else:
                 continue
+            if partner is not None:
+                key, params["with"] = f"{key}_with", partner.name
             # The hour before is not held for quiet hours: the session is now.
             not_before = max(when, ctx.now) if moment == "soon" else ctx.not_before(person, when)
             out.append(Reminder(person.id, f"session.{moment}", session.program, f"s{session.id}",

@@ -169,8 +169,12 @@ async def test_scheduled_session_reminders(db: Database, clock: Clock) -> None:
         sorted([(org.ids["ani"], "session.soon"), (org.ids["budi"], "session.soon")])
     rows = [r for r in await outbox_rows(db) if r.kind.startswith("session")]
     assert len(rows) == 4
-    text = Catalogs().render(reply_from_json(rows[-1].payload).lines[0], "id")
-    assert text == "Pengingat: sesi Evaluasi Anda dimulai pukul 10:00 hari ini, satu jam lagi."
+    texts = {r.employee_id: Catalogs().render(reply_from_json(r.payload).lines[0], "id")
+             for r in rows if r.kind == "session.soon"}
+    # Each is told who the session is with: a coach may have several that day.
+    assert texts[org.ids["budi"]] == "Pengingat: sesi Evaluasi Anda dengan Ani Test dimulai pukul 10:00 hari ini, " \
+        "satu jam lagi."
+    assert texts[org.ids["ani"]].startswith("Pengingat: sesi Evaluasi Anda dengan Budi ")
 
 
 # --- queued with the change ---------------------------------------------------------
