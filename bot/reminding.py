@@ -56,8 +56,11 @@ async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
     today = now.date()
     years = sorted({c for p in specs.programs.values() for c in cycles(p, today)} | {today.year})
     enrolled: dict[int, set[str]] = defaultdict(set)
-    for person, program, _cycle, _coach in await repo.reminding.live_enrolments(s, years, _LIVE):
+    chosen: dict[int, dict[str, int]] = defaultdict(dict)  # coaches chosen for a program
+    for person, program, _cycle, coach in await repo.reminding.live_enrolments(s, years, _LIVE):
         enrolled[person].add(program)
+        if coach is not None:
+            chosen[person][program] = coach
     kerja_of = await repo.reminding.unit_kerja_of(s)
     automatic: dict[frozenset[str], frozenset[str]] = {}  # by roster flags
 
@@ -73,7 +76,8 @@ async def load_inputs(s: AsyncSession, specs: SpecSet, now: datetime) -> Inputs:
             units.update(kerja_of.get(unit_utama, ()))
         return frozenset(str(u) for u in units)
 
-    people = await repo.reminding.people(s, programs_of, digest_of)
+    people = [replace(p, coaches=chosen[p.id]) if p.id in chosen else p
+              for p in await repo.reminding.people(s, programs_of, digest_of)]
     statuses, submitted = await repo.reminding.form_states(s, years)
     entries: dict[tuple[int, str, str], list[date]] = defaultdict(list)
     for person, program, activity, day in await repo.reminding.entry_days(s, date(today.year - 1, 1, 1)):
@@ -198,6 +202,11 @@ async def _stale(s: AsyncSession, specs: SpecSet, row: Claimed) -> str | None:
             return "muted"  # turned off in /pengingat after it was queued
     if row.kind == "coach_backlog":
         return None if await repo.waiting_for(s, row.employee_id) else "nothing_waiting"
+    if row.kind in ("cadence", "cadence.coach") and row.activity is not None and row.subject:
+        # The coach's is about a coachee: "<coachee id>/<period>".
+        coachee = row.employee_id if row.kind == "cadence" else int(row.subject.split("/", 1)[0])
+        logged = await repo.reminding.recorded_since(s, coachee, program.id, row.activity, row.created_at)
+        return "entry_logged" if logged else None
     if row.kind == "ingatkan" or (row.kind.startswith("stage_window") and not _coach_side(row.kind)):
         return await _stage_done(s, program, row)
     return None

@@ -65,7 +65,7 @@ class Person:
     take part in as coachee; `digest_units` the units whose weekly digest
     they get (a PIC's unit, a koordinator's all); `unreachable` when they
     blocked the bot or never linked it; `muted` the optional reminder kinds
-    they turned off."""
+    they turned off; `coach_id` the roster's coach (penilai, else atasan)."""
 
     id: int
     name: str = ""
@@ -78,6 +78,12 @@ class Person:
     digest_units: frozenset[str] = frozenset()
     unreachable: bool = False
     muted: frozenset[str] = frozenset()
+    # Coaches chosen for a program (Profesi, Talenta), by program id.
+    coaches: Mapping[str, int] = field(default_factory=dict)
+
+    def coach_for(self, program: str) -> int | None:
+        """Their coach in a program: the one they chose, else the roster's."""
+        return self.coaches.get(program, self.coach_id)
 
     def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
         """The person's zone, else their unit's, else the default."""

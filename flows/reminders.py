@@ -141,7 +141,8 @@ def _stage_windows(ctx: Ctx, program: ProgramSpec, rule: StageWindowReminders) -
     # (coach, kind, activity, cycle, due day) -> coachees
     coach_side: dict[tuple[int, str, str, int, date], list[int]] = defaultdict(list)
     for person in ctx.enrolled(program):
-        coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+        coach_id = person.coach_for(program.id)
+        coach = ctx.by_id.get(coach_id) if coach_id is not None else None
         for step in _steps(ctx, program, rule, person, coach):
             activity = step.activity
             status = ctx.statuses.get((person.id, program.id, activity.id, step.cycle), Status.NOT_STARTED)
@@ -238,7 +239,8 @@ def _cadence(ctx: Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Rem
         out.append(Reminder(person.id, "cadence", program.id, subject,
                             ctx.not_before(person, ctx.day_start(person, day)), Msg(key, params),
                             activity.id))
-        coach = ctx.by_id.get(person.coach_id) if person.coach_id is not None else None
+        coach_id = person.coach_for(program.id)
+        coach = ctx.by_id.get(coach_id) if coach_id is not None else None
         if coach is not None and not rule.gentle:
             out.append(Reminder(coach.id, "cadence.coach", program.id, f"{person.id}/{subject}",
                                 ctx.not_before(coach, ctx.day_start(coach, day)),
@@ -254,11 +256,12 @@ def _coach_backlog(ctx: Ctx, program: ProgramSpec, rule: CoachBacklogReminders) 
     waiting: dict[int, list[datetime]] = defaultdict(list)
     for (pid, prog, _activity, _cycle), status in ctx.statuses.items():
         person = ctx.by_id.get(pid)
-        if prog != program.id or status is not Status.SUBMITTED or person is None or person.coach_id is None:
+        coach_id = person.coach_for(prog) if person is not None else None
+        if prog != program.id or status is not Status.SUBMITTED or coach_id is None:
             continue
         since = ctx.facts.submitted_at.get((pid, prog, _activity, _cycle))
         if since is not None:
-            waiting[person.coach_id].append(since)
+            waiting[coach_id].append(since)
     out: list[Reminder] = []
     for coach_id, times in waiting.items():
         coach = ctx.by_id.get(coach_id)

@@ -172,8 +172,8 @@ async def test_scheduled_session_reminders(db: Database, clock: Clock) -> None:
     texts = {r.employee_id: Catalogs().render(reply_from_json(r.payload).lines[0], "id")
              for r in rows if r.kind == "session.soon"}
     # Each is told who the session is with: a coach may have several that day.
-    assert texts[org.ids["budi"]] == "Pengingat: sesi Evaluasi Anda dengan Ani Test dimulai pukul 10:00 hari ini, " \
-        "satu jam lagi."
+    assert texts[org.ids["budi"]] == \
+        "Pengingat: sesi Evaluasi Anda dengan Ani Test dimulai pukul 10:00 hari ini, satu jam lagi."
     assert texts[org.ids["ani"]].startswith("Pengingat: sesi Evaluasi Anda dengan Budi ")
 
 
@@ -335,3 +335,34 @@ def test_settings_quiet_hours_and_rate(rate: float) -> None:
     assert s.quiet_hours.days_off == frozenset({4, 6}) and s.quiet_hours.start.hour == 20
     with pytest.raises(ValueError):
         _ = Settings.model_validate({"BINA_DAYS_OFF": "caturday"}).quiet_hours
+
+
+async def test_cadence_reminder_dropped_once_an_entry_is_logged(db: Database, clock: Clock) -> None:
+    """A "log or schedule a session" reminder, and the coach's "expect one",
+    are moot once the coachee logged an entry or scheduled a session."""
+    org = await make_org(db, clock())
+    ani, dedi, budi = org.ids["ani"], org.ids["dedi"], org.ids["budi"]
+    period = "coaching@2026-11-09+1"
+    payload = reply_to_json(Reply((Msg("reminder.cadence_every", {"activity": "Coaching", "days": 14}),)))
+    async with db.transaction() as s:
+        await repo.outbox.enqueue(s, [
+            Queued(f"{who}:cadence:langsa:{period}", who, "cadence", payload, clock(), "langsa", "coaching",
+                   period) for who in (ani, dedi)] + [
+            Queued(f"{budi}:cadence.coach:langsa:{who}/{period}", budi, "cadence.coach", payload, clock(),
+                   "langsa", "coaching", f"{who}/{period}") for who in (ani, dedi)], clock())
+    clock.now += timedelta(minutes=1)
+    async with db.transaction() as s:  # Ani logs one (Dedi only schedules a mentoring session)
+        s.add(Submission(employee_id=ani, program="langsa", activity="coaching", year=2026, occurrence=1,
+                         form_id="langsa_coaching", spec_version=1, answers={}, cursor=0, status="draft",
+                         late=False, created_at=clock(), updated_at=clock()))
+        s.add(ScheduledSession(employee_id=dedi, coach_id=budi, program="langsa", activity="mentoring",
+                               starts_at=clock() + timedelta(days=2), status="planned", created_at=clock()))
+    async with stand_in() as (server, bot):
+        specs = load_specs(programs=[*DEFAULT_PROGRAMS, "langsa"])
+        await OutboxSender(db, bot, Catalogs(), clock, relevance=relevance(specs), rate=None,
+                           per_chat=None).drain()
+        assert sorted(c.chat_id for c in server.sent()) == sorted([org.tg("dedi"), org.tg("budi")])
+    ended = {(r.employee_id, r.subject.split("/")[0] if "/" in r.subject else "", r.status, r.reason)
+             for r in await outbox_rows(db)}
+    assert ended == {(ani, "", "dropped", "entry_logged"), (budi, str(ani), "dropped", "entry_logged"),
+                     (dedi, "", "sent", None), (budi, str(dedi), "sent", None)}

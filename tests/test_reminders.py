@@ -226,6 +226,25 @@ def test_cadence_per_month_with_a_minimum() -> None:
     assert of(outbox, ani, "cadence")[0].message.params["count"] == 1
 
 
+def test_a_coach_chosen_for_a_program_is_the_one_reminded_in_it() -> None:
+    """Profesi and Talenta coaches are chosen: their coachees' backlog and
+    cadence go to them, while the roster's coach keeps the rest."""
+    chosen = Person(7, "Profesi coach", timezone=WIB)
+    data = TETAP.model_dump(by_alias=True)
+    data.update(id="kemlu", reminders=[{"kind": "cadence", "activity": "rencana", "every_days": 14},
+                                       {"kind": "coach_backlog", "after_days": 3, "then_every_days": 7}])
+    program = ProgramSpec.model_validate(data)
+    ani = Person(2, "Ani", timezone=WIB, coach_id=COACH.id, programs=frozenset({"kemlu", TETAP.id}),
+                 coaches={"kemlu": chosen.id})
+    waiting = {(ani.id, p, "rencana", 2026): Status.SUBMITTED for p in ("kemlu", TETAP.id)}
+    submitted = dict.fromkeys(waiting, datetime(2026, 2, 2, 3, tzinfo=UTC))
+    due = due_reminders([program, TETAP], (COACH, ani, chosen), waiting, datetime(2026, 2, 20, 3, tzinfo=UTC),
+                        facts=Facts(submitted_at=submitted))
+    to = {(r.kind, r.program): r.recipient for r in due if r.recipient != ani.id}
+    assert to == {("cadence.coach", "kemlu"): chosen.id, ("coach_backlog", "kemlu"): chosen.id,
+                  ("coach_backlog", TETAP.id): COACH.id}
+
+
 def test_muted_optional_kinds_but_mandatory_stages_stay_on() -> None:
     ani = Person(2, "Ani", timezone=WIB, programs=frozenset({TETAP.id}),
                  muted=frozenset({"stage_window", "cadence"}))

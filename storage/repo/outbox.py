@@ -59,6 +59,7 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     snoozed: bool
+    created_at: datetime  # when it was queued
     telegram_id: int | None
     locale: str | None
 
@@ -136,7 +137,7 @@ async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedel
                  .returning(OutboxMessage.id, OutboxMessage.key, OutboxMessage.employee_id,
                             OutboxMessage.kind, OutboxMessage.program, OutboxMessage.activity,
                             OutboxMessage.subject, OutboxMessage.payload, OutboxMessage.attempts,
-                            OutboxMessage.snoozed, OutboxMessage.not_before))
+                            OutboxMessage.snoozed, OutboxMessage.created_at, OutboxMessage.not_before))
     rows = sorted((await _exec(session, statement)).all(), key=lambda r: (r.not_before, r.id))
     if not rows:
         return []
@@ -144,7 +145,8 @@ async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedel
         Employee.id, Employee.telegram_id, Employee.locale
     ).where(Employee.id.in_({r.employee_id for r in rows})))).all()}
     return [Claimed(r.id, r.key, r.employee_id, r.kind, r.program, r.activity, r.subject, r.payload,
-                    r.attempts, r.snoozed, *chats.get(r.employee_id, (None, None))) for r in rows]
+                    r.attempts, r.snoozed, r.created_at, *chats.get(r.employee_id, (None, None)))
+            for r in rows]
 
 
 async def finish(session: AsyncSession, row_id: int, status: str, now: datetime,

@@ -91,6 +91,19 @@ async def planned_sessions(session: AsyncSession, after: datetime) -> list[Sched
     return [ScheduledSession(**r._mapping) for r in rows]
 
 
+async def recorded_since(session: AsyncSession, employee_id: int, program: str, activity: str,
+                         since: datetime) -> bool:
+    """Whether the person began a log entry of the activity, or scheduled a
+    session of it, at or after `since`."""
+    entry = select(Submission.id).where(
+        Submission.employee_id == employee_id, Submission.program == program, Submission.activity == activity,
+        Submission.occurrence > 0, Submission.created_at >= since)
+    planned = select(ScheduledSession.id).where(
+        ScheduledSession.employee_id == employee_id, ScheduledSession.program == program,
+        ScheduledSession.activity == activity, ScheduledSession.created_at >= since)
+    return bool((await _exec(session, select(entry.exists() | planned.exists()))).scalar_one())
+
+
 async def set_muted(session: AsyncSession, employee_id: int, muted: frozenset[str]) -> None:
     await _exec(session, update(Employee).where(Employee.id == employee_id)
                 .values(muted=",".join(sorted(muted))))
