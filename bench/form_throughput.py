@@ -240,10 +240,15 @@ class Run:
     unanswered: int = 0
     errors: list[str] = field(default_factory=list)
     completed: int = 0
+    cpu: float = 0.0  # the process's CPU seconds (every thread), which waiting does not inflate
 
     @property
     def rate(self) -> float:
         return self.steps / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_step(self) -> float:
+        return 1000 * self.cpu / self.steps if self.steps else 0.0
 
 
 async def run_reference(db: Database | None, users: list[int], kinds: list[str], burst: bool) -> Run:
@@ -260,15 +265,15 @@ async def run_reference(db: Database | None, users: list[int], kinds: list[str],
             out.append(time.perf_counter() - t0)
         return out
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     if burst:
         per_user = await asyncio.gather(*(one(tg) for tg in users))
     else:
         per_user = [await one(tg) for tg in users]
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     latencies = [x for lat in per_user for x in lat]
     unanswered = sum(max(0, len(kinds) - session.sent_count[tg]) for tg in users)
-    return Run(len(latencies), seconds, latencies, unanswered, completed=len(users))
+    return Run(len(latencies), seconds, latencies, unanswered, completed=len(users), cpu=cpu)
 
 
 async def reference_db(url: str | None, tmp: Path, users: list[int]) -> tuple[Database, Callable[[], Any]]:
@@ -311,16 +316,16 @@ async def seed(db: Database, count: int) -> list[int]:
 
 
 async def run_ours(bench: Bench, users: list[int], burst: bool) -> Run:
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     if burst:
         walks = await asyncio.gather(*(bench.walk(tg) for tg in users))
     else:
         walks = [await bench.walk(tg) for tg in users]
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     latencies = [x for w in walks for x in w.latencies]
     errors = [f"{tg}: {e}" for tg, w in zip(users, walks, strict=True) for e in w.errors]
     return Run(len(latencies), seconds, latencies, sum(w.unanswered for w in walks), errors,
-               sum(w.submitted for w in walks))
+               sum(w.submitted for w in walks), cpu)
 
 
 async def submitted_count(db: Database) -> int:
@@ -357,7 +362,7 @@ def ms(seconds: float) -> str:
 def describe(name: str, run: Run) -> None:
     print(f"  {name}: {run.steps} updates in {run.seconds:.2f} s = {run.rate:.0f} updates/s; "
           f"latency p50 {ms(pct(run.latencies, 50))}, p95 {ms(pct(run.latencies, 95))}, "
-          f"max {ms(max(run.latencies, default=0))}")
+          f"max {ms(max(run.latencies, default=0))}; CPU {run.cpu_ms_per_step:.2f} ms a step")
 
 
 async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
@@ -438,6 +443,7 @@ async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
           f"{burst.rate / orm_burst.rate:.1%} of dispatcher + ORM")
     print(f"  single: {single.rate / bare_single.rate:.1%} of bare dispatcher, "
           f"{single.rate / orm_single.rate:.1%} of dispatcher + ORM")
+    print(f"CPU a step: single {single.cpu_ms_per_step:.3f} ms, burst {burst.cpu_ms_per_step:.3f} ms")
 
 
 def main() -> None:

@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     rem.add_argument("--unit", default=None, help="only recipients of this unit kerja or unit utama")
     rem.add_argument("--rows", type=int, default=10, help="how many rows to show (default 10)")
     sub.add_parser("outbox", help="pending, sent and failed messages, and the oldest pending age")
+    aud = sub.add_parser("audit", help="admin actions: who asked for which list or export, of what, when")
+    aud.add_argument("--since", type=date.fromisoformat, default=None, help="from this day, e.g. 2026-11-01")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade(settings.database_url)
             return asyncio.run(outbox_report(build_app(settings)))
+        if args.command == "audit":
+            from bot.audit_report import audit_report
+
+            upgrade(settings.database_url)
+            return asyncio.run(audit_report(build_app(settings), args.since))
     except SpecError as e:
         print(f"Invalid spec:\n{e}", file=sys.stderr)
         return 3

@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -32,7 +34,7 @@ from bot.reminding import actions, tick
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
 from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
-from flows.messages import Msg, reply_from_json
+from flows.messages import Document, Msg, reply_from_json
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
 from storage.db import Database, upgrade
@@ -104,6 +106,17 @@ class Console:
         if labels:
             self.print("  " + " ".join(labels))
             self.buttons[msg.chat_id] = data
+        if msg.reply.document is not None:
+            self.print("  " + self.catalogs.render(Msg("demo.document", {
+                "name": msg.reply.document.filename, "path": self.keep(msg.reply.document)}), msg.lang))
+
+    def keep(self, document: Document) -> Path:
+        """Where a document sent in the demo is saved, to be opened."""
+        folder = Path(tempfile.gettempdir()) / "bina-demo"
+        folder.mkdir(exist_ok=True)
+        path = folder / document.filename
+        path.write_bytes(document.content)
+        return path
 
     def banner(self) -> None:
         self.tell(Msg("demo.title"))

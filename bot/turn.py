@@ -143,5 +143,5 @@ class Turn:
         return resumed
 
     def text(self, msg: Msg) -> str:
-        """A message in the reader's language (for matching what they typed)."""
+        """A message in the reader's language (to match what they typed, or for a file)."""
         return self.app.catalogs.render(msg, self.lang)

@@ -24,6 +24,14 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file that goes with a reply (an export, a PDF), made in the reader's language."""
+
+    filename: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     lines: tuple[Msg, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -31,6 +39,8 @@ class Reply:
     request_contact: bool = False
     # Take away a one-tap keyboard shown earlier (e.g. after the contact came).
     remove_keyboard: bool = False
+    # Sent after the text.
+    document: Document | None = None
 
 
 def say(key: str, **params: Any) -> Reply:

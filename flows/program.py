@@ -143,7 +143,7 @@ def find_stage(program: ProgramSpec, typed: str, titles: Mapping[str, Iterable[s
     wanted = plain(typed)
     if not wanted:
         return None
-    names = {s.id: {plain(n) for n in (s.id, *s.aliases, *titles.get(s.id, ()))}
+    names = {s.id: {plain(n) for n in (s.id, *s.other_names, *titles.get(s.id, ()))}
              for s in (program.stages if among is None else among)}
     exact = [sid for sid, ns in names.items() if wanted in ns]
     if len(exact) == 1:

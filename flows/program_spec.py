@@ -126,9 +126,12 @@ class Prefill(_Strict):
 class Activity(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
-    # Other names people use for it (e.g. the seed's monitoring sheet:
-    # Perencanaan, Checkpoint 1); matched like the title when typed.
+    # Other names people use for it; matched like the title when typed.
     aliases: tuple[str, ...] = ()
+    # Its column on the seed's monitoring sheets (Perencanaan, Checkpoint 1,
+    # K:1353), which PICs know: monitoring outputs name it so, and it is
+    # matched like an alias.
+    sheet: str | None = None
     form: str
     schedule: Schedule
     filled_by: Filler = "coachee"
@@ -143,6 +146,11 @@ class Activity(_Strict):
     @property
     def window(self) -> Window | None:
         return self.schedule if isinstance(self.schedule, Window) else None
+
+    @property
+    def other_names(self) -> tuple[str, ...]:
+        """What else people call it: its aliases and its sheet column."""
+        return (*self.aliases, self.sheet) if self.sheet else self.aliases
 
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

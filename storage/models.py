@@ -258,3 +258,18 @@ class ScheduledSession(Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
     created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """An admin action: who asked for which list, recap, export, reminder or
+    document, of which scope, when (`bina audit`)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    action: Mapped[str] = mapped_column(String(32))  # the command: belum_isi, ingatkan, ekspor, ...
+    scope_kind: Mapped[str] = mapped_column(String(16))  # unit_kerja | unit_utama | instansi
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    detail: Mapped[str] = mapped_column(String(200), default="")  # program, stage, format
+    at: Mapped[datetime] = mapped_column(index=True)

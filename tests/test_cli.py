@@ -113,3 +113,44 @@ def test_spec_diagram(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "hours in jam; at most 2 JP a day; +20% if internasional=ya" in out and "-.-> coaching" in out
     assert main(["spec", "diagram", "nope"]) == 2
+
+
+def test_reminders_preview_outbox_and_audit(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What an operator runs: the reminders a day would bring, the outbox's
+    state, and the admin actions taken."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from flows.access import Scope
+    from storage import repo
+    from storage.db import Database
+    from storage.models import Employee
+
+    assert main(["import-roster", str(EXAMPLE)]) == 0
+    budi = "198001012005011001"
+
+    async def link_and_act() -> None:
+        db = Database(os.environ["DATABASE_URL"])
+        async with db.transaction() as s:
+            person_id, unit_id = (await s.execute(select(Employee.id, Employee.unit_id)
+                                                  .where(Employee.nip == budi))).one()
+            await repo.link_telegram(s, person_id, 101, "id", datetime(2026, 3, 1, tzinfo=UTC))
+            await repo.audit.record(s, person_id, "ekspor", Scope("unit_kerja", unit_id),
+                                    "kemenkes_tetap xlsx", datetime(2026, 11, 23, 3, tzinfo=UTC))
+        await db.dispose()
+
+    asyncio.run(link_and_act())
+    capsys.readouterr()
+    assert main(["reminders", "preview", "--date", "2026-04-01", "--rows", "3"]) == 0
+    out = capsys.readouterr().out
+    # Budi, the only one linked: Check-in 1 opens, his Rencana is overdue; as coach, his coachees' opening.
+    assert "stage_window.open " in out and "stage_window.overdue " in out and "Budi Santoso" in out
+    assert "unit: all" in out
+    assert main(["outbox"]) == 0
+    assert "pending" in capsys.readouterr().out  # the preview queued nothing
+    assert main(["audit", "--since", "2026-11-01"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-11-23 10:00  198001012005011001  Budi Santoso  ekspor  unit_kerja Bagian Umum" in out
+    assert "1 entries since 2026-11-01" in out

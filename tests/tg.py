@@ -14,8 +14,15 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, SetMyCommands, TelegramMethod
-from aiogram.types import Chat, Message, User
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    GetMe,
+    SendDocument,
+    SendMessage,
+    SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.types import BufferedInputFile, Chat, Document, Message, User
 
 from bot.core import Bina
 from bot.i18n import Catalogs
@@ -43,6 +50,13 @@ class LocalBotAPI(BaseSession):
         if isinstance(method, SendMessage):
             return Message(message_id=next(self._ids), date=datetime.now(UTC),
                            chat=Chat(id=int(method.chat_id), type="private"), text=method.text)
+        if isinstance(method, SendDocument):
+            upload = method.document
+            assert isinstance(upload, BufferedInputFile)
+            return Message(message_id=next(self._ids), date=datetime.now(UTC),
+                           chat=Chat(id=int(method.chat_id), type="private"),
+                           document=Document(file_id=f"f{next(self._ids)}", file_unique_id="u",
+                                             file_name=upload.filename, file_size=len(upload.data)))
         if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):
             return True
         if isinstance(method, GetMe):
@@ -72,6 +86,11 @@ class RecordingSession(LocalBotAPI):
 
     def sent(self) -> list[SendMessage]:
         return [c for c in self.calls if isinstance(c, SendMessage)]
+
+    def documents(self, chat_id: int) -> list[BufferedInputFile]:
+        """The files sent to a chat, oldest first (name in .filename, bytes in .data)."""
+        return [c.document for c in self.calls if isinstance(c, SendDocument) and c.chat_id == chat_id
+                and isinstance(c.document, BufferedInputFile)]
 
 
 _update_ids = itertools.count(10_000)

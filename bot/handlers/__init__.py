@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.handlers import (
     account,
+    exports,
     forms,
     ingatkan,
     ledger,
@@ -57,6 +58,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "coachee": records.coachees,
     "pengingat": reminders.reminders, "reminders": reminders.reminders,
     "ingatkan": ingatkan.remind,
+    "ekspor": exports.export, "export": exports.export,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {

@@ -61,6 +61,8 @@ async def confirm_pressed(t: Turn, state: State, cb: ConfirmRemind) -> State:
     plan = await _plan(t, scope, program, stage, cb.cycle)
     rows = [_reminder(t, program, stage, cb.cycle, c) for c in plan.targets]
     queued = await repo.outbox.enqueue(t.s, rows, t.now)
+    detail = f"{program.id} {stage.id} {queued}/{len(rows)}"
+    await repo.audit.record(t.s, t.person.id, "ingatkan", scope, detail, t.now)
     t.say("ingatkan.queued", queued=queued, already=len(rows) - queued)
     return state
 

@@ -11,6 +11,7 @@ from flows.conversation import State
 from flows.messages import Button, Msg, Reply
 from flows.program import current_stage, find_stage
 from flows.spec import Activity, ProgramSpec
+from flows.validators import plain
 from storage import repo
 
 PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
@@ -40,6 +41,7 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
         return
     parts = [a.id for a in program.activities if a.part_of == stage.id]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
+    await repo.audit.record(t.s, t.person.id, "belum_isi", scope, f"{program.id} {stage.id}", t.now)
     header = Msg("monitor.header", {
         "stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope),
     })
@@ -67,6 +69,20 @@ def monitored_program(t: Turn) -> ProgramSpec:
     one everyone takes part in (Tetap), whatever the order of BINA_PROGRAMS."""
     programs = list(t.specs.programs.values())
     return next((p for p in programs if p.enrolment.mode == "automatic"), programs[0])
+
+
+def named_program(t: Turn, typed: str) -> ProgramSpec | None:
+    """The program typed (loosely: its id or title in either language, or a
+    unique part of one: "tetap", "profesi"); None for a name that fits none
+    or several."""
+    wanted = plain(typed)
+    names = {p.id: {plain(n) for n in (p.id, *(t.app.catalogs.render(Msg(p.title), lang)
+                                                for lang in LANGUAGES))}
+             for p in t.specs.programs.values()}
+    exact = [pid for pid, ns in names.items() if wanted in ns]
+    partly = [pid for pid, ns in names.items() if any(wanted in n for n in ns)]
+    found = exact if len(exact) == 1 else partly
+    return t.specs.programs[found[0]] if wanted and len(found) == 1 else None
 
 
 def named_stage(t: Turn, program: ProgramSpec, typed: str) -> Activity | None:

@@ -5,7 +5,7 @@ is one transaction, whatever it touches. Callers use `repo.<name>`; each
 concern lives in its own module.
 """
 
-from storage.repo import outbox, reminding
+from storage.repo import audit, outbox, reminding
 from storage.repo._base import Person, SubmissionRecord
 from storage.repo.enrolments import (
     EnrolmentRecord,
@@ -18,7 +18,7 @@ from storage.repo.enrolments import (
     requests_for,
     set_enrolment_status,
 )
-from storage.repo.ledger import add_line, jp_total, lines_for_submission, lines_of
+from storage.repo.ledger import add_line, jp_total, jp_totals, lines_for_submission, lines_of
 from storage.repo.monitoring import (
     Contact,
     OutboxTally,
@@ -26,6 +26,7 @@ from storage.repo.monitoring import (
     contacts,
     not_completed,
     outbox_tally,
+    recap_rows,
     unit_names,
 )
 from storage.repo.people import (
@@ -74,6 +75,7 @@ __all__ = [
     "SubmissionRecord",
     "Turn",
     "add_line",
+    "audit",
     "chosen_coachees",
     "coach_ids",
     "coachees_of",
@@ -85,6 +87,7 @@ __all__ = [
     "enrolments_of",
     "existing_nips",
     "jp_total",
+    "jp_totals",
     "lines_for_submission",
     "lines_of",
     "link_telegram",
@@ -102,6 +105,7 @@ __all__ = [
     "people_with_role",
     "person_by_id",
     "person_by_telegram",
+    "recap_rows",
     "records_of",
     "redeem_invite",
     "reminding",

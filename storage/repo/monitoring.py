@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 
 from flows.access import Scope
 from flows.program import Status
-from storage.models import Employee, OutboxMessage, Submission, Unit
+from flows.recap import Row
+from storage.models import Employee, Enrolment, OutboxMessage, Submission, Unit
 from storage.repo._base import (
     _coach_today,
     _exec,
@@ -85,6 +86,46 @@ async def not_completed(
         .where(_scope_filter(scope))
     )).scalar_one()
     return rows, int(total)
+
+
+async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: int, *, everyone: bool,
+                     flag: str | None = None, live: Sequence[str] = ()) -> list[Row]:
+    """Who in scope takes part in a program in a year, with the status of
+    each scheduled form and the number of confirmed log entries of each
+    activity; ordered by unit kerja and name. `everyone` for a program all
+    take part in (those with the roster `flag`, if one is given); else the
+    people with an enrolment of the year in a `live` status. Statuses and
+    counts only, never answers."""
+    people = (select(Employee.id, Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name,
+                     _UnitUtama.name, Employee.flags)
+              .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+              .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
+              .where(_scope_filter(scope)).order_by(_UnitKerja.name, Employee.nama, Employee.nip))
+    if not everyone:
+        people = people.where(select(Enrolment.id).where(
+            Enrolment.employee_id == Employee.id, Enrolment.program == program, Enrolment.cycle == year,
+            Enrolment.status.in_(live)).exists())
+    found = [(i, nip, nama, jabatan, kerja, utama) for i, nip, nama, jabatan, kerja, utama, flags
+             in (await _exec(session, people)).all()
+             if not everyone or flag is None or flag in (flags or "").split(",")]
+    ids = {r[0] for r in found}
+    forms: dict[int, dict[str, Status]] = {i: {} for i in ids}
+    entries: dict[int, dict[str, int]] = {i: {} for i in ids}
+    of_scope = (select(Submission.employee_id).join(Employee, Submission.employee_id == Employee.id)
+                .join(_UnitKerja, Employee.unit_id == _UnitKerja.id).where(_scope_filter(scope)))
+    mine = and_(Submission.program == program, Submission.year == year)
+    for person, activity, status in (await _exec(session, of_scope.add_columns(
+            Submission.activity, Submission.status).where(mine, Submission.occurrence == 0))).all():
+        if person in forms:
+            forms[person][activity] = Status(status)
+    for person, activity, count in (await _exec(session, of_scope.add_columns(
+            Submission.activity, func.count()).where(mine, Submission.occurrence > 0,
+                                                     Submission.status == Status.CONFIRMED.value)
+            .group_by(Submission.employee_id, Submission.activity))).all():
+        if person in entries:
+            entries[person][activity] = int(count)
+    return [Row(i, nip, nama, jabatan or "", kerja, utama, forms[i], entries[i])
+            for i, nip, nama, jabatan, kerja, utama in found]
 
 
 async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:

@@ -1,0 +1,25 @@
+"""`bina audit [--since DATE]`: who asked for which list, recap, export or
+reminder, of which scope, when (times in the instansi's zone)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.app import App
+from storage import repo
+
+
+async def audit_report(app: App, since: date | None) -> int:
+    zone = ZoneInfo(app.settings.timezone)
+    start = datetime.combine(since, time(0), zone) if since else None
+    try:
+        async with app.db.transaction() as s:
+            entries = await repo.audit.since(s, start)
+    finally:
+        await app.db.dispose()
+    for e in entries:
+        scope = e.scope_kind + (f" {e.scope_unit}" if e.scope_unit else "")
+        print(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}  {e.nip}  {e.nama}  {e.action}  {scope}  {e.detail}")
+    print(f"{len(entries)} entries" + (f" since {since}" if since else ""))
+    return 0

@@ -1,0 +1,104 @@
+"""Where everyone in a scope stands in a program, as the seed's monitoring
+sheets show it (K:1348-1353, K:1883-1912): one column per stage (the
+program's own activities; the sheet's names where the spec gives them),
+status words, and per unit the counts and the share who completed the
+whole cycle ("Persentase Pengisian", K:1898-1902). Statuses and counts
+only, never answers. Pure: the rows come from storage, the words from the
+catalogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from flows.messages import Msg
+from flows.program import Status, is_done
+from flows.program_spec import Activity, ProgramSpec
+
+PARTS_MISSING = "parts_missing"  # the stage's own form is done, a part of it (the coach's) is not
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One employee: who, where, and their forms of the year (status of each
+    scheduled activity's form, number of confirmed entries of each log)."""
+
+    employee_id: int
+    nip: str
+    nama: str
+    jabatan: str
+    unit_kerja: str
+    unit_utama: str | None
+    forms: Mapping[str, Status] = field(default_factory=dict)
+    entries: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    activity: Activity
+    label: str | Msg  # the sheet's name where the spec gives one, else the title
+    counts: bool  # a log: the number of entries, not a status
+
+
+def columns(program: ProgramSpec) -> list[Column]:
+    """The program's stages, in order: what a sheet has a column for."""
+    return [Column(a, a.sheet or Msg(a.title), a.schedule.kind == "log") for a in program.stages]
+
+
+def stage_state(program: ProgramSpec, stage: Activity, forms: Mapping[str, Status]) -> Status | str:
+    """The stage's own status, or PARTS_MISSING when only its parts wait."""
+    own = forms.get(stage.id, Status.NOT_STARTED)
+    if is_done(own) and not all(is_done(forms.get(p.id, Status.NOT_STARTED)) for p in _parts(program, stage)):
+        return PARTS_MISSING
+    return own
+
+
+def completed(program: ProgramSpec, column: Column, row: Row) -> bool:
+    """A stage complete (its parts too), or a log with at least one entry."""
+    if column.counts:
+        return row.entries.get(column.activity.id, 0) > 0
+    state = stage_state(program, column.activity, row.forms)
+    return isinstance(state, Status) and is_done(state)
+
+
+def cell(program: ProgramSpec, column: Column, row: Row) -> Msg | int:
+    """What a sheet shows in a cell: a status word, or a log's entry count."""
+    if column.counts:
+        return row.entries.get(column.activity.id, 0)
+    state = stage_state(program, column.activity, row.forms)
+    return Msg(f"monitor.status_{state if isinstance(state, str) else state.value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Counts for a unit (or the whole scope): how many people, how many
+    completed each stage, how many completed every stage."""
+
+    unit: str
+    total: int
+    done: Mapping[str, int]
+    whole_cycle: int
+
+    def share(self, count: int) -> float:
+        return count / self.total if self.total else 0.0
+
+
+def tally(program: ProgramSpec, rows: Sequence[Row]) -> tuple[list[Tally], Tally]:
+    """Per unit kerja (in the order the rows come) and for all of them."""
+    cols = columns(program)
+    staged = [c for c in cols if not c.counts]
+    by_unit: dict[str, list[Row]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_kerja, []).append(row)
+
+    def count(unit: str, members: Iterable[Row]) -> Tally:
+        members = list(members)
+        done = {c.activity.id: sum(completed(program, c, r) for r in members) for c in cols}
+        whole = sum(bool(staged) and all(completed(program, c, r) for c in staged) for r in members)
+        return Tally(unit, len(members), done, whole)
+
+    return [count(unit, members) for unit, members in by_unit.items()], count("", rows)
+
+
+def _parts(program: ProgramSpec, stage: Activity) -> list[Activity]:
+    return [a for a in program.activities if a.part_of == stage.id]

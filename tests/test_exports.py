@@ -1,0 +1,123 @@
+"""/ekspor: the seed's status sheet of the caller's scope, read back with
+openpyxl; each role its own scope, others refused; statuses only, never
+answers (a marker planted in an answer is in no output). Through the real
+dispatcher, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, datetime
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from flows.program import Status
+from flows.recap import Row, tally
+from flows.spec import load_specs
+from storage import repo
+from storage.db import Database
+from storage.models import Employee, Submission
+from tests.conftest import Clock
+from tests.org import PEOPLE, UNIT_UTAMA
+from tests.test_bot import setup
+from tests.tg import texts
+
+MARKER = "RAHASIA-7Q4"
+TETAP = load_specs().programs["kemenkes_tetap"]
+STAGES = ["Perencanaan", "Checkpoint 1", "Checkpoint 2", "Checkpoint 3", "Evaluasi"]
+
+
+async def plant(db: Database, now: datetime) -> None:
+    """Ani: Rencana confirmed (an answer holds the marker), Check-in 1 waiting for Budi."""
+    async with db.transaction() as s:
+        ani = (await s.execute(select(Employee.id).where(Employee.nip == PEOPLE["ani"][0]))).scalar_one()
+
+        def form(activity: str, form_id: str, status: Status) -> Submission:
+            return Submission(employee_id=ani, program="kemenkes_tetap", activity=activity, year=2026,
+                              occurrence=0, form_id=form_id, spec_version=3, answers={"rhk": MARKER},
+                              cursor=0, status=status.value, late=False, submitted_at=now, created_at=now,
+                              updated_at=now)
+
+        s.add_all([form("rencana", "rencana_pengembangan", Status.CONFIRMED),
+                   form("checkin1", "risalah_checkin", Status.SUBMITTED)])
+
+
+def unzipped(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return "".join(z.read(name).decode() for name in z.namelist())
+
+
+async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    said = texts(await h.say(tg["sari"], "/ekspor"))
+    assert "Coaching & Mentoring Tetap — unit kerja Bagian Umum, tahun 2026: 5 pegawai" in said
+    [doc] = h.session.documents(tg["sari"])
+    assert doc.filename == "rekap-kemenkes_tetap-unit-kerja-bagian-umum-2026-11-23.xlsx"
+    book = load_workbook(io.BytesIO(doc.data))
+    assert book.sheetnames == ["Status Pengisian", "Ringkasan", "JPL"]
+    sheet = book["Status Pengisian"]
+    assert sheet["A1"].value == "Lembar Rekapitulasi Status Pengisian"
+    assert [c.value for c in sheet[4]] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES]
+    assert sheet["F3"].value == "Status Coaching" and "F3:J3" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet.freeze_panes == "A5" and sheet.auto_filter.ref == "A4:J9"
+    assert sheet.print_title_rows == "$4:$4" and sheet.page_setup.orientation == "landscape"
+    people = {r[2]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert len(people) == 5 and all(r[4] == "Bagian Umum" for r in people.values())
+    ani = next(r for name, r in people.items() if name.startswith("Ani"))
+    assert ani[1] == PEOPLE["ani"][0]
+    assert ani[5:] == ("selesai", "menunggu konfirmasi", "belum mengisi", "belum mengisi", "belum mengisi")
+    summary = book["Ringkasan"]
+    assert [c.value for c in summary[4]][:4] == ["Unit Kerja", "Jumlah Pegawai", "Perencanaan", "%"]
+    assert [c.value for c in summary[5]][:4] == ["Bagian Umum", 5, 1, 0.2]
+    assert summary["A6"].value == "Jumlah" and summary["D5"].number_format == "0.0%"
+    assert MARKER not in unzipped(doc.data)
+
+    # The koordinator's unit utama (its 8 people in four units), the pembina's whole instansi.
+    await h.say(tg["koor"], "/ekspor")
+    koor = load_workbook(io.BytesIO(h.session.documents(tg["koor"])[0].data))
+    assert koor["Status Pengisian"].max_row == 4 + 8
+    assert {r[4] for r in koor["Status Pengisian"].iter_rows(min_row=5, values_only=True)} == \
+        {"Bagian Umum", "Bagian Keuangan", "Biro Umum", "Biro SDM"}
+    assert [r[0] for r in koor["Ringkasan"].iter_rows(min_row=5, values_only=True)] == \
+        ["Bagian Keuangan", "Bagian Umum", "Biro SDM", "Biro Umum", "Jumlah"]
+    await h.say(tg["kepala"], "/ekspor csv")
+    [pembina] = h.session.documents(tg["kepala"])
+    assert pembina.filename.endswith(".csv") and pembina.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(pembina.data.decode("utf-8-sig"))))
+    assert rows[0] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES] and len(rows) == 1 + len(PEOPLE)
+    assert MARKER not in pembina.data.decode("utf-8-sig")
+
+    for who in ("ani", "budi"):  # a coachee; a coach
+        out = await h.say(tg[who], "/ekspor")
+        assert "hanya untuk PIC" in texts(out) and not h.session.documents(tg[who])
+    async with db.transaction() as s:
+        log = await repo.audit.since(s, datetime(2026, 1, 1, tzinfo=UTC))
+    assert [(e.nip, e.action, e.scope_kind, e.scope_unit, e.detail) for e in log] == [
+        (PEOPLE["sari"][0], "ekspor", "unit_kerja", "Bagian Umum", "kemenkes_tetap xlsx"),
+        (PEOPLE["koor"][0], "ekspor", "unit_utama", UNIT_UTAMA, "kemenkes_tetap xlsx"),
+        (PEOPLE["kepala"][0], "ekspor", "instansi", None, "kemenkes_tetap csv")]
+
+
+async def test_a_program_is_named_and_its_own_stages_are_the_columns(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await h.say(tg["sari"], "/ekspor profesi")
+    book = load_workbook(io.BytesIO(h.session.documents(tg["sari"])[0].data))
+    header = [c.value for c in book["Status Pengisian"][4]]
+    assert header[5:] == ["Sesi Perencanaan", "Sesi Pelaksanaan", "Sesi Evaluasi"]  # the Profesi sessions
+    assert book["Status Pengisian"].max_row == 4  # nobody enrolled yet
+    assert "tidak dikenal" in texts(await h.say(tg["sari"], "/ekspor triwulan9"))
+
+
+def test_whole_cycle_share_as_in_the_seed() -> None:
+    """K:1898-1902: of 4 employees, 1 completed all 5 Tetap stages: 25 %."""
+    everything = {a.id: Status.CONFIRMED for a in TETAP.activities}
+    rows = [Row(1, "1", "A", "", "U", None, everything),
+            Row(2, "2", "B", "", "U", None, {**everything, "evaluasi_coach": Status.SUBMITTED}),
+            Row(3, "3", "C", "", "U", None, {"rencana": Status.CONFIRMED}),
+            Row(4, "4", "D", "", "U", None)]
+    [unit], total = tally(TETAP, rows)
+    assert (total.total, total.whole_cycle, total.share(total.whole_cycle)) == (4, 1, 0.25)
+    assert unit.done["rencana"] == 3 and unit.done["evaluasi"] == 1  # B's Evaluasi waits for the coach's part
