@@ -94,9 +94,11 @@ class TelegramOutput:
         for i, chunk in enumerate(chunks):
             markup = reply_markup(self.catalogs, out.reply, out.lang) if i == len(chunks) - 1 else None
             await self._send_one(out.chat_id, chunk, markup)
-        if out.reply.document is not None:
-            doc = out.reply.document
-            await self.bot.send_document(out.chat_id, BufferedInputFile(doc.content, doc.filename))
+        doc = out.reply.document
+        if doc is not None:
+            upload = BufferedInputFile(doc.content, doc.filename)
+            await (self.bot.send_photo(out.chat_id, upload) if doc.image
+                   else self.bot.send_document(out.chat_id, upload))
 
     async def _send_one(self, chat_id: int, text: str, markup: Markup) -> None:
         for attempt in range(MAX_SEND_ATTEMPTS):
@@ -128,7 +130,7 @@ def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset
     if is_coach or "coach_profesi" in roles:
         names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
-        names += ["belum_isi", "ingatkan", "ekspor"]
+        names += ["belum_isi", "rekap", "ingatkan", "ekspor"]
     names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
               "language" if english else "bahasa", "cancel" if english else "batal"]
     aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}

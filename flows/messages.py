@@ -25,10 +25,12 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A file that goes with a reply (an export, a PDF), made in the reader's language."""
+    """A file that goes with a reply (an export, a PDF, a chart), made in the
+    reader's language; an image is shown in the chat rather than attached."""
 
     filename: str
     content: bytes = field(repr=False)
+    image: bool = False
 
 
 @dataclass(frozen=True, slots=True)

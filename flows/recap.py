@@ -102,3 +102,44 @@ def tally(program: ProgramSpec, rows: Sequence[Row]) -> tuple[list[Tally], Tally
 
 def _parts(program: ProgramSpec, stage: Activity) -> list[Activity]:
     return [a for a in program.activities if a.part_of == stage.id]
+
+
+# What /rekap counts for a stage, in the order a chart stacks them.
+BUCKETS = ("selesai", "menunggu", "draf", "belum")
+
+
+def bucket(program: ProgramSpec, stage: Activity, forms: Mapping[str, Status]) -> str:
+    """Complete; waiting for the coach (to confirm, or for their part); being
+    filled (a draft, or returned to be fixed); or not begun."""
+    state = stage_state(program, stage, forms)
+    if state == PARTS_MISSING or state is Status.SUBMITTED:
+        return "menunggu"
+    if state is Status.CONFIRMED:
+        return "selesai"
+    return "belum" if state is Status.NOT_STARTED else "draf"
+
+
+@dataclass(frozen=True, slots=True)
+class StageCount:
+    unit: str
+    counts: Mapping[str, int]  # by bucket
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, name: str) -> float:
+        return self.counts[name] / self.total if self.total else 0.0
+
+
+def stage_counts(program: ProgramSpec, stage: Activity, rows: Sequence[Row],
+                 by_unit_utama: bool) -> tuple[list[StageCount], StageCount]:
+    """Each unit's count of people per bucket (by unit utama for a scope
+    that spans them, else by unit kerja), in name order, and the total."""
+    units: dict[str, dict[str, int]] = {}
+    for row in rows:
+        unit = (row.unit_utama or row.unit_kerja) if by_unit_utama else row.unit_kerja
+        counts = units.setdefault(unit, dict.fromkeys(BUCKETS, 0))
+        counts[bucket(program, stage, row.forms)] += 1
+    total = {b: sum(c[b] for c in units.values()) for b in BUCKETS}
+    return [StageCount(u, units[u]) for u in sorted(units)], StageCount("", total)

@@ -121,3 +121,24 @@ def test_whole_cycle_share_as_in_the_seed() -> None:
     [unit], total = tally(TETAP, rows)
     assert (total.total, total.whole_cycle, total.share(total.whole_cycle)) == (4, 1, 0.25)
     assert unit.done["rencana"] == 3 and unit.done["evaluasi"] == 1  # B's Evaluasi waits for the coach's part
+
+
+async def test_recap_counts_each_unit_as_text_and_chart(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    pic = texts(await h.say(tg["sari"], "/rekap Checkpoint 1"))
+    assert "Rekap tahap Checkpoint 1 — Coaching & Mentoring Tetap, unit kerja Bagian Umum, tahun 2026" in pic
+    assert ("Bagian Umum: selesai 0 dari 5 (0%) · menunggu konfirmasi 1 · draf 0 · belum mengisi 4" in pic)
+    [chart] = h.session.photos(tg["sari"])
+    assert chart.filename == "rekap-kemenkes_tetap-checkin1.png" and chart.data.startswith(b"\x89PNG")
+    assert len(chart.data) > 5000
+    koor = texts(await h.say(tg["koor"], "/rekap tetap perencanaan"))
+    assert "Bagian Umum: selesai 1 dari 5 (20%)" in koor and "Biro SDM: selesai 0 dari 1" in koor
+    assert "Jumlah: selesai 1 dari 8 (12%)" in koor
+    pembina = texts(await h.say(tg["kepala"], "/rekap"))  # today's stage, per unit utama
+    assert f"{UNIT_UTAMA}: selesai 0 dari 8" in pembina and "Bagian Umum" not in pembina
+    assert "tidak dikenal" in texts(await h.say(tg["sari"], "/rekap triwulan9"))
+    for who in ("ani", "budi"):
+        out = await h.say(tg[who], "/rekap")
+        assert "hanya untuk PIC" in texts(out) and not h.session.photos(tg[who])
+    assert MARKER not in pic + koor + pembina

@@ -19,10 +19,11 @@ from aiogram.methods import (
     GetMe,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SetMyCommands,
     TelegramMethod,
 )
-from aiogram.types import BufferedInputFile, Chat, Document, Message, User
+from aiogram.types import BufferedInputFile, Chat, Document, Message, PhotoSize, User
 
 from bot.core import Bina
 from bot.i18n import Catalogs
@@ -57,6 +58,11 @@ class LocalBotAPI(BaseSession):
                            chat=Chat(id=int(method.chat_id), type="private"),
                            document=Document(file_id=f"f{next(self._ids)}", file_unique_id="u",
                                              file_name=upload.filename, file_size=len(upload.data)))
+        if isinstance(method, SendPhoto):
+            return Message(message_id=next(self._ids), date=datetime.now(UTC),
+                           chat=Chat(id=int(method.chat_id), type="private"),
+                           photo=[PhotoSize(file_id=f"p{next(self._ids)}", file_unique_id="u", width=1,
+                                            height=1)])
         if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):
             return True
         if isinstance(method, GetMe):
@@ -91,6 +97,10 @@ class RecordingSession(LocalBotAPI):
         """The files sent to a chat, oldest first (name in .filename, bytes in .data)."""
         return [c.document for c in self.calls if isinstance(c, SendDocument) and c.chat_id == chat_id
                 and isinstance(c.document, BufferedInputFile)]
+
+    def photos(self, chat_id: int) -> list[BufferedInputFile]:
+        return [c.photo for c in self.calls if isinstance(c, SendPhoto) and c.chat_id == chat_id
+                and isinstance(c.photo, BufferedInputFile)]
 
 
 _update_ids = itertools.count(10_000)

@@ -59,6 +59,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "pengingat": reminders.reminders, "reminders": reminders.reminders,
     "ingatkan": ingatkan.remind,
     "ekspor": exports.export, "export": exports.export,
+    "rekap": exports.recap, "recap": exports.recap,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {

@@ -1,19 +1,22 @@
 """/ekspor [program] [csv]: the seed's status sheet of the caller's scope as
-a file (K:1348-1353), with a summary per unit and each person's JP. The
-scope is checked here, on the server; statuses and counts only."""
+a file (K:1348-1353), with a summary per unit and each person's JP.
+/rekap [program] [tahap]: per unit, how many are done with a stage, waiting
+for the coach, in a draft, or not begun, as text and as a chart (K:1883-1890).
+The scope is checked here, on the server; statuses and counts only."""
 
 from __future__ import annotations
 
 import re
 
-from bot.handlers.monitoring import monitored_program, named_program, scope_name
+from bot.charts import stage_chart
+from bot.handlers.monitoring import monitored_program, named_program, named_stage, scope_name
 from bot.sheets import Sheet, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope, monitoring_scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
-from flows.program_spec import ProgramSpec
-from flows.recap import tally
+from flows.program_spec import Activity, ProgramSpec
+from flows.recap import Row, StageCount, stage_counts, tally
 from flows.workflow import LIVE_ENROLMENTS
 from storage import repo
 
@@ -27,11 +30,8 @@ async def export(t: Turn, state: State, args: str) -> State:
         return state
     words = args.split()
     fmt = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
-    typed = " ".join(w for w in words if w.lower() not in FORMATS)
-    program = named_program(t, typed) if typed else monitored_program(t)
+    program = _program(t, " ".join(w for w in words if w.lower() not in FORMATS))
     if program is None:
-        t.say("recap.unknown_program", program=typed, known=", ".join(
-            t.text(Msg(p.title)) for p in t.specs.programs.values()))
         return state
     sheet = await build_sheet(t, scope, program)
     content = status_csv(sheet, t.text) if fmt == "csv" else status_xlsx(sheet, t.text)
@@ -45,11 +45,62 @@ async def export(t: Turn, state: State, args: str) -> State:
     return state
 
 
+async def recap(t: Turn, state: State, args: str) -> State:
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    if scope is None:
+        t.say("monitor.not_allowed")
+        return state
+    program_typed, _, stage_typed = args.strip().partition(" ")
+    program = named_program(t, program_typed) if program_typed else None
+    if program is None:  # "/rekap checkpoint 1": no program named, the stage is all of it
+        program, stage_typed = monitored_program(t), args.strip()
+    stage = named_stage(t, program, stage_typed)
+    if stage is None:
+        names = ", ".join(_label(t, s) for s in program.stages)
+        t.say("recap.unknown_stage", stage=stage_typed, stages=names)
+        return state
+    year = t.today.year
+    rows = await _rows(t, scope, program, year)
+    units, total = stage_counts(program, stage, rows, by_unit_utama=scope.kind == "instansi")
+    where = await scope_name(t, scope)
+    about = {"stage": _label(t, stage), "program": Msg(program.title), "scope": where, "year": year}
+    lines = [Msg("recap.header", about), *(_count_line(c) for c in units)]
+    if len(units) > 1 or not units:
+        lines.append(_count_line(StageCount(t.text(Msg("recap.total")), total.counts)))
+    chart = stage_chart(t.text(Msg("recap.chart_title", about)), units, t.text) if units else None
+    await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
+    t.reply(Reply(tuple(lines), document=Document(f"rekap-{program.id}-{stage.id}.png", chart, image=True)
+                  if chart else None))
+    return state
+
+
+def _count_line(c: StageCount) -> Msg:
+    return Msg("recap.count_line", {"unit": c.unit, "total": c.total, **c.counts,
+                                    "share": f"{c.share('selesai'):.0%}"})
+
+
+def _label(t: Turn, stage: Activity) -> str:
+    return stage.sheet or t.text(Msg(stage.title))
+
+
+def _program(t: Turn, typed: str) -> ProgramSpec | None:
+    """The program typed, or the one monitored by default; None (and says so) if no program fits."""
+    program = named_program(t, typed) if typed else monitored_program(t)
+    if program is None:
+        t.say("recap.unknown_program", program=typed, known=", ".join(
+            t.text(Msg(p.title)) for p in t.specs.programs.values()))
+    return program
+
+
+async def _rows(t: Turn, scope: Scope, program: ProgramSpec, year: int) -> list[Row]:
+    rule = program.enrolment
+    return await repo.recap_rows(t.s, scope, program.id, year, everyone=rule.mode == "automatic",
+                                 flag=rule.flag, live=[s.value for s in LIVE_ENROLMENTS])
+
+
 async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec) -> Sheet:
     year = t.today.year
-    rule = program.enrolment
-    rows = await repo.recap_rows(t.s, scope, program.id, year, everyone=rule.mode == "automatic",
-                                 flag=rule.flag, live=[s.value for s in LIVE_ENROLMENTS])
+    rows = await _rows(t, scope, program, year)
     units, total = tally(program, rows)
     title = Msg("recap.title_line", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year})
