@@ -40,11 +40,22 @@ class ReviewAction:
 
 @dataclass(frozen=True, slots=True)
 class NotFilledPage:
-    """A page of /belum_isi for one stage."""
+    """A page of /belum_isi for one stage, of one unit in the caller's scope
+    (0: the whole scope)."""
 
     PREFIX: ClassVar[str] = "bi"
     stage: str
     page: int
+    unit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendToPics:
+    """"Kirim ke PIC": each unit kerja's /belum_isi list to its PICs."""
+
+    PREFIX: ClassVar[str] = "kp"
+    stage: str
+    unit: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +165,10 @@ class ConfirmRemind:
 
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
             | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
-            | ConfirmRemind)
+            | ConfirmRemind | SendToPics)
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
-    NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind,
+    NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind, SendToPics,
 )}
 
 
@@ -165,8 +176,7 @@ class PayloadTooLong(ValueError):
     pass
 
 
-# Field names per payload kind: dataclasses.fields() is slow enough to show
-# in a reminder tick that packs 100,000 buttons.
+# Field names per payload kind, worked out once (dataclasses.fields is slow).
 _NAMES: dict[type[Any], tuple[str, ...]] = {}
 
 

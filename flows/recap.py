@@ -31,6 +31,8 @@ class Row:
     unit_utama: str | None
     forms: Mapping[str, Status] = field(default_factory=dict)
     entries: Mapping[str, int] = field(default_factory=dict)
+    unit_kerja_id: int = 0
+    unit_utama_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

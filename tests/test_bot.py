@@ -302,10 +302,12 @@ async def test_belum_isi_scopes(db: Database, clock: Clock) -> None:
     pic = texts(await h.say(tg["sari"], "/belum_isi"))
     assert "tahap Evaluasi tahun 2026" in pic and "5 dari 5 pegawai" in pic  # stage of today's window
     assert "Fajar" not in pic and "Bagian Umum" in pic
-    koor = texts(await h.say(tg["koor"], "/belum_isi rencana"))
-    assert "8 dari 8 pegawai" in koor and "🏢 Bagian Keuangan" in koor and "🏢 Bagian Umum" in koor
+    koor = texts(await h.say(tg["koor"], "/belum_isi rencana"))  # counts per unit, not pages of names
+    assert "sudah selesai 0 dari 8 pegawai (0%)" in koor and "Ani" not in koor
+    assert "🏢 Bagian Keuangan: sudah 0 dari 1, belum 1" in koor
+    assert "🏢 Bagian Umum: sudah 0 dari 5, belum 5" in koor
     pembina = texts(await h.say(tg["kepala"], "/belum_isi checkin1"))
-    assert "seluruh instansi" in pembina and "8 dari 8" in pembina
+    assert "seluruh instansi" in pembina and "Sekretariat Jenderal: sudah 0 dari 8" in pembina
     out = await h.say(tg["sari"], "/belum_isi triwulan9")
     assert "tidak dikenal" in texts(out) and "Rencana Pengembangan" in h.buttons(tg["sari"])
     # a stage button under the list switches stage

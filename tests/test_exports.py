@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from flows.callbacks import NotFilledPage, pack
 from flows.program import Status
 from flows.recap import Row, tally
 from flows.spec import load_specs
 from storage import repo
 from storage.db import Database
-from storage.models import Employee, Submission
+from storage.models import Employee, Submission, Unit
 from tests.conftest import Clock
 from tests.org import PEOPLE, UNIT_UTAMA
 from tests.test_bot import setup
@@ -142,3 +143,30 @@ async def test_recap_counts_each_unit_as_text_and_chart(db: Database, clock: Clo
         out = await h.say(tg[who], "/rekap")
         assert "hanya untuk PIC" in texts(out) and not h.session.photos(tg[who])
     assert MARKER not in pic + koor + pembina
+
+
+async def test_units_open_from_the_counts_and_lists_go_to_their_pics(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    await h.say(tg["koor"], "/belum_isi rencana")
+    assert set(h.buttons(tg["koor"])) >= {"Bagian Umum (4)", "Bagian Keuangan (1)", "📨 Kirim ke PIC"}
+    listed = texts(await h.press(tg["koor"], h.button(tg["koor"], "Bagian Umum (4)")))
+    assert "unit kerja Bagian Umum" in listed and "4 dari 5 pegawai belum selesai" in listed
+    assert "Ani" not in listed and "Dedi" in listed
+    # Another unit's list, asked for by a PIC with a button made by hand, is refused on the server.
+    async with db.transaction() as s:
+        keuangan = (await s.execute(select(Unit.id).where(Unit.name == "Bagian Keuangan"))).scalar_one()
+    assert "hanya untuk PIC" in texts(await h.press(tg["sari"], pack(NotFilledPage("rencana", 0, keuangan))))
+    assert "hanya untuk PIC" in texts(await h.press(tg["koor"], pack(NotFilledPage("rencana", 0, 99999))))
+    await h.say(tg["koor"], "/belum_isi rencana")
+    send = h.button(tg["koor"], "Kirim ke PIC")
+    said = texts(await h.press(tg["koor"], send))
+    assert "dikirim kepada 1 PIC di 1 unit kerja (1 baru" in said
+    assert "Unit kerja tanpa PIC (3): Bagian Keuangan, Biro SDM, Biro Umum." in said
+    sari = texts([m for m in h.session.sent() if m.chat_id == tg["sari"]])
+    assert "📋 Dari Koor Test: pegawai unit kerja Bagian Umum yang belum menyelesaikan tahap Rencana" in sari
+    assert "Dedi" in sari and "Ani" not in sari and "Lihat yang belum isi" in h.buttons(tg["sari"])
+    again = texts(await h.press(tg["koor"], send))  # pressed twice: sent once
+    assert "(0 baru" in again
+    assert len([m for m in h.session.sent() if m.chat_id == tg["sari"] and "📋" in m.text]) == 1
+    assert "hanya untuk PIC" in texts(await h.press(tg["sari"], send))  # a PIC may not send to PICs

@@ -9,15 +9,14 @@ from __future__ import annotations
 import re
 
 from bot.charts import stage_chart
-from bot.handlers.monitoring import monitored_program, named_program, named_stage, scope_name
+from bot.handlers.monitoring import monitored_program, named_program, named_stage, recap_rows_for, scope_name
 from bot.sheets import Sheet, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope, monitoring_scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
 from flows.program_spec import Activity, ProgramSpec
-from flows.recap import Row, StageCount, stage_counts, tally
-from flows.workflow import LIVE_ENROLMENTS
+from flows.recap import StageCount, stage_counts, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -60,7 +59,7 @@ async def recap(t: Turn, state: State, args: str) -> State:
         t.say("recap.unknown_stage", stage=stage_typed, stages=names)
         return state
     year = t.today.year
-    rows = await _rows(t, scope, program, year)
+    rows = await recap_rows_for(t, scope, program)
     units, total = stage_counts(program, stage, rows, by_unit_utama=scope.kind == "instansi")
     where = await scope_name(t, scope)
     about = {"stage": _label(t, stage), "program": Msg(program.title), "scope": where, "year": year}
@@ -92,15 +91,9 @@ def _program(t: Turn, typed: str) -> ProgramSpec | None:
     return program
 
 
-async def _rows(t: Turn, scope: Scope, program: ProgramSpec, year: int) -> list[Row]:
-    rule = program.enrolment
-    return await repo.recap_rows(t.s, scope, program.id, year, everyone=rule.mode == "automatic",
-                                 flag=rule.flag, live=[s.value for s in LIVE_ENROLMENTS])
-
-
 async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec) -> Sheet:
     year = t.today.year
-    rows = await _rows(t, scope, program, year)
+    rows = await recap_rows_for(t, scope, program)
     units, total = tally(program, rows)
     title = Msg("recap.title_line", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year})

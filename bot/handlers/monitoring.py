@@ -6,31 +6,33 @@ from __future__ import annotations
 from bot.i18n import LANGUAGES
 from bot.turn import Turn
 from flows.access import Scope, monitoring_scope
-from flows.callbacks import NotFilledPage, pack
+from flows.callbacks import NotFilledPage, SendToPics, Shortcut, pack
 from flows.conversation import State
-from flows.messages import Button, Msg, Reply
+from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program import current_stage, find_stage
+from flows.recap import Row, bucket
 from flows.spec import Activity, ProgramSpec
 from flows.validators import plain
+from flows.workflow import LIVE_ENROLMENTS
 from storage import repo
+from storage.repo.outbox import Queued
 
 PAGE_CHARS = 3500  # leaves room under Telegram's 4096 for header and footer
 ROW_OVERHEAD = 75  # numbering, separators and the longest status label of a row
-UNIT_OVERHEAD = 6  # the unit header's icon and line break
 
 
 async def not_filled(t: Turn, state: State, args: str) -> State:
-    await _page(t, args, 0)
+    await _page(t, args, 0, 0)
     return state
 
 
 async def page_pressed(t: Turn, state: State, cb: NotFilledPage) -> State:
-    await _page(t, cb.stage, cb.page)
+    await _page(t, cb.stage, cb.page, cb.unit)
     return state
 
 
-async def _page(t: Turn, stage_arg: str, page: int) -> None:
-    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
+    scope = await _scope(t, unit)
     if scope is None:
         t.say("monitor.not_allowed")
         return
@@ -39,9 +41,12 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
     if stage is None:
         t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),), _stage_buttons(program, "")))
         return
+    await repo.audit.record(t.s, t.person.id, "belum_isi", scope, f"{program.id} {stage.id}", t.now)
+    if scope.kind != "unit_kerja":
+        await _unit_counts(t, scope, program, stage)
+        return
     parts = [a.id for a in program.activities if a.part_of == stage.id]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
-    await repo.audit.record(t.s, t.person.id, "belum_isi", scope, f"{program.id} {stage.id}", t.now)
     header = Msg("monitor.header", {
         "stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope),
     })
@@ -49,19 +54,108 @@ async def _page(t: Turn, stage_arg: str, page: int) -> None:
     if not rows:
         t.reply(Reply((header, Msg("monitor.all_done", {"total": total})), _stage_buttons(program, stage.id)))
         return
-    grouped = scope.kind != "unit_kerja"
-    starts = _page_starts(rows, grouped)
+    starts = _page_starts(rows)
     page = max(0, min(page, len(starts) - 1))
     end = starts[page + 1] if page + 1 < len(starts) else len(rows)
-    body = _page_lines(rows[starts[page]:end], starts[page], grouped)
+    body = _page_lines(rows[starts[page]:end], starts[page])
     footer = Msg("monitor.page", {"page": page + 1, "pages": len(starts)})
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(Msg("button.prev"), pack(NotFilledPage(stage.id, page - 1))))
+        nav.append(Button(Msg("button.prev"), pack(NotFilledPage(stage.id, page - 1, unit))))
     if page + 1 < len(starts):
-        nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1))))
+        nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1, unit))))
     buttons = ((tuple(nav),) if nav else ()) + _stage_buttons(program, stage.id)
     t.reply(Reply((header, count, *body, footer), buttons))
+
+
+async def _scope(t: Turn, unit: int) -> Scope | None:
+    """The caller's scope, or one of its units (0: all of it); None when the
+    caller may not monitor, or the unit is not within their scope."""
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    if scope is None or not unit or unit == scope.unit_id:
+        return scope
+    found = await repo.unit_parent(t.s, unit)
+    if found is None or scope.kind == "unit_kerja":
+        return None
+    parent = found[0]
+    if scope.kind == "unit_utama" and parent != scope.unit_id:
+        return None
+    return Scope("unit_kerja" if parent is not None else "unit_utama", unit)
+
+
+async def _unit_counts(t: Turn, scope: Scope, program: ProgramSpec, stage: Activity) -> None:
+    """A koordinator's or pembina's first view: per unit (kerja in a unit
+    utama, utama in the instansi), how many are done, with a button to open
+    each unit, and one that sends each unit's list to its PICs."""
+    rows = await recap_rows_for(t, scope, program)
+    units: dict[int, list[Row]] = {}
+    for row in rows:
+        units.setdefault((row.unit_utama_id or row.unit_kerja_id) if scope.kind == "instansi"
+                         else row.unit_kerja_id, []).append(row)
+    names = await repo.unit_names(t.s, list(units))
+    order = sorted(units, key=lambda u: names.get(u, ""))
+    done = {u: sum(bucket(program, stage, r.forms) == "selesai" for r in units[u]) for u in order}
+    finished = sum(done.values())
+    about = {"stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope)}
+    lines = [Msg("monitor.counts_header", {**about, "done": finished, "total": len(rows),
+                                           "share": f"{finished / len(rows):.0%}" if rows else "–"})]
+    buttons: list[Button] = []
+    for u in order:
+        counts = {"unit": names.get(u, ""), "done": done[u], "total": len(units[u]),
+                  "pending": len(units[u]) - done[u]}
+        lines.append(Msg("monitor.unit_count", counts))
+        if counts["pending"]:
+            buttons.append(Button(Msg("monitor.unit_button", counts), pack(NotFilledPage(stage.id, 0, u))))
+    if finished < len(rows):
+        buttons.append(Button(Msg("monitor.send_to_pics"), pack(SendToPics(stage.id, scope.unit_id or 0))))
+    rows_of_buttons = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    t.reply(Reply(tuple(lines), (*rows_of_buttons, *_stage_buttons(program, stage.id))))
+
+
+async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
+    """Each unit kerja's list to its PICs (K:1606, K:1911-1912), once a day
+    however often it is pressed; what the sender is told: how many PICs, and
+    which units have none."""
+    scope = await _scope(t, cb.unit)
+    program = monitored_program(t)
+    stage = program.find(cb.stage)
+    if scope is None or scope.kind == "unit_kerja":
+        t.say("monitor.not_allowed")
+        return state
+    if stage is None or stage not in program.stages:
+        t.say("error.stale_button")
+        return state
+    pending: dict[int, list[Row]] = {}
+    for row in await recap_rows_for(t, scope, program):
+        if bucket(program, stage, row.forms) != "selesai":
+            pending.setdefault(row.unit_kerja_id, []).append(row)
+    pics = await repo.pics_in(t.s, list(pending))
+    names = await repo.unit_names(t.s, list(pending))
+    queued: list[Queued] = []
+    for unit, members in pending.items():
+        header = Msg("monitor.pic_list_header", {"name": t.person.nama, "unit": names.get(unit, ""),
+                                                 "stage": Msg(stage.title), "year": t.today.year,
+                                                 "count": len(members)})
+        body = [Msg("monitor.row", {"n": n, "nip": r.nip, "nama": r.nama, "jabatan": r.jabatan or "-",
+                                    "status": Msg(f"recap.bucket_{bucket(program, stage, r.forms)}")})
+                for n, r in enumerate(members, 1)]
+        open_list = Button(Msg("reminder.open_not_filled"), pack(Shortcut("belum_isi")))
+        reply = Reply((header, *body), ((open_list,),))
+        queued += [Queued(f"pic_list:{pic}:{program.id}:{stage.id}@{t.today.year}:{unit}:{t.today}", pic,
+                          "notice", reply_to_json(reply), t.now) for pic in pics.get(unit, ())]
+    sent = await repo.outbox.enqueue(t.s, queued, t.now)
+    without = sorted(names.get(u, "") for u in pending if u not in pics)
+    await repo.audit.record(t.s, t.person.id, "kirim_ke_pic", scope, f"{program.id} {stage.id} {sent}", t.now)
+    t.say("monitor.sent_to_pics", pics=len(queued), sent=sent, units=len(pending) - len(without),
+          without=len(without), names=", ".join(without) or "–")
+    return state
+
+
+async def recap_rows_for(t: Turn, scope: Scope, program: ProgramSpec) -> list[Row]:
+    """Who in scope takes part in the program this year, where they stand."""
+    rule = program.enrolment
+    return await repo.recap_rows(t.s, scope, program.id, t.today.year, everyone=rule.mode == "automatic",
+                                 flag=rule.flag, live=[s.value for s in LIVE_ENROLMENTS])
 
 
 def monitored_program(t: Turn) -> ProgramSpec:
@@ -106,38 +200,23 @@ def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ..
     return (row[:3], row[3:]) if len(row) > 3 else (row,)
 
 
-def _page_starts(rows: list[repo.PendingRow], grouped: bool) -> list[int]:
+def _page_starts(rows: list[repo.PendingRow]) -> list[int]:
     """Where each page begins, from the lengths alone: only the page shown
-    is rendered, even when the list has tens of thousands of rows."""
+    is rendered, even when the list has thousands of rows."""
     starts = [0]
     size = 0
-    unit = None
     for i, row in enumerate(rows):
-        header = len(row.unit_name) + UNIT_OVERHEAD if grouped else 0
         cost = len(row.nip) + len(row.nama) + len(row.jabatan or "-") + ROW_OVERHEAD
-        if grouped and row.unit_name != unit:
-            cost += header
-            unit = row.unit_name
         if size + cost > PAGE_CHARS and i > starts[-1]:
             starts.append(i)
-            size = header  # a page opens with its unit's header
-            cost = cost - header if cost > header else cost
+            size = 0
         size += cost
     return starts
 
 
-def _page_lines(rows: list[repo.PendingRow], first: int, grouped: bool) -> list[Msg]:
-    lines: list[Msg] = []
-    unit = None
-    for n, row in enumerate(rows, first + 1):
-        if grouped and row.unit_name != unit:
-            unit = row.unit_name
-            lines.append(Msg("monitor.unit", {"unit": unit}))
-        lines.append(Msg("monitor.row", {
-            "n": n, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
-            "status": _status(row),
-        }))
-    return lines
+def _page_lines(rows: list[repo.PendingRow], first: int) -> list[Msg]:
+    return [Msg("monitor.row", {"n": n, "nip": row.nip, "nama": row.nama, "jabatan": row.jabatan or "-",
+                                "status": _status(row)}) for n, row in enumerate(rows, first + 1)]
 
 
 def _status(row: repo.PendingRow) -> Msg:

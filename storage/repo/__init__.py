@@ -26,8 +26,10 @@ from storage.repo.monitoring import (
     contacts,
     not_completed,
     outbox_tally,
+    pics_in,
     recap_rows,
     unit_names,
+    unit_parent,
 )
 from storage.repo.people import (
     RECENT_UPDATES,
@@ -105,6 +107,7 @@ __all__ = [
     "people_with_role",
     "person_by_id",
     "person_by_telegram",
+    "pics_in",
     "recap_rows",
     "records_of",
     "redeem_invite",
@@ -121,6 +124,7 @@ __all__ = [
     "submission_for_update",
     "submit",
     "unit_names",
+    "unit_parent",
     "upsert_roster",
     "waiting_for",
 ]

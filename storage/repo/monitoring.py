@@ -97,7 +97,7 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
     people with an enrolment of the year in a `live` status. Statuses and
     counts only, never answers."""
     people = (select(Employee.id, Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name,
-                     _UnitUtama.name, Employee.flags)
+                     _UnitUtama.name, Employee.flags, _UnitKerja.id, _UnitUtama.id)
               .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
               .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
               .where(_scope_filter(scope)).order_by(_UnitKerja.name, Employee.nama, Employee.nip))
@@ -105,7 +105,8 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
         people = people.where(select(Enrolment.id).where(
             Enrolment.employee_id == Employee.id, Enrolment.program == program, Enrolment.cycle == year,
             Enrolment.status.in_(live)).exists())
-    found = [(i, nip, nama, jabatan, kerja, utama) for i, nip, nama, jabatan, kerja, utama, flags
+    found = [(i, nip, nama, jabatan, kerja, utama, kerja_id, utama_id)
+             for i, nip, nama, jabatan, kerja, utama, flags, kerja_id, utama_id
              in (await _exec(session, people)).all()
              if not everyone or flag is None or flag in (flags or "").split(",")]
     ids = {r[0] for r in found}
@@ -124,8 +125,25 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
             .group_by(Submission.employee_id, Submission.activity))).all():
         if person in entries:
             entries[person][activity] = int(count)
-    return [Row(i, nip, nama, jabatan or "", kerja, utama, forms[i], entries[i])
-            for i, nip, nama, jabatan, kerja, utama in found]
+    return [Row(i, nip, nama, jabatan or "", kerja, utama, forms[i], entries[i], kerja_id, utama_id)
+            for i, nip, nama, jabatan, kerja, utama, kerja_id, utama_id in found]
+
+
+async def unit_parent(session: AsyncSession, unit_id: int) -> tuple[int | None] | None:
+    """(parent id,) of a unit: None inside for a unit utama; None for no such unit."""
+    row = (await _exec(session, select(Unit.parent_id).where(Unit.id == unit_id))).first()
+    return None if row is None else (row[0],)
+
+
+async def pics_in(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The PICs of each unit kerja, by unit."""
+    rows = (await _exec(session, select(Employee.unit_id, Employee.id, Employee.roles)
+                        .where(Employee.unit_id.in_(unit_ids), Employee.roles.contains("pic")))).all()
+    found: dict[int, list[int]] = {}
+    for unit, person, roles in rows:
+        if "pic" in (roles or "").split(","):
+            found.setdefault(unit, []).append(person)
+    return found
 
 
 async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
