@@ -45,13 +45,9 @@ class Sheet:
     jp: Mapping[int, Decimal]
 
 
-def _label(render: Render, column: Column) -> str:
-    return column.label if isinstance(column.label, str) else render(column.label)
-
-
 def _status_table(sheet: Sheet, render: Render) -> tuple[list[str], list[list[object]]]:
     cols = columns(sheet.program)
-    header = [render(Msg(k)) for k in PEOPLE_COLUMNS] + [_label(render, c) for c in cols]
+    header = [render(Msg(k)) for k in PEOPLE_COLUMNS] + [render(c.label) for c in cols]
     body: list[list[object]] = []
     for n, row in enumerate(sheet.rows, 1):
         cells = [cell(sheet.program, c, row) for c in cols]
@@ -88,7 +84,7 @@ def status_xlsx(sheet: Sheet, render: Render) -> bytes:
     staged = [c for c in cols if not c.counts]
     sum_header = [render(Msg("recap.col_unit")), render(Msg("recap.col_people"))]
     for c in cols:
-        sum_header += [_label(render, c), "%"]
+        sum_header += [render(c.label), "%"]
     if staged:
         sum_header += [render(Msg("recap.col_whole_cycle")), "%"]
     sum_rows = [_summary_row(t, cols, bool(staged)) for t in sheet.units]

@@ -38,13 +38,19 @@ class Row:
 @dataclass(frozen=True, slots=True)
 class Column:
     activity: Activity
-    label: str | Msg  # the sheet's name where the spec gives one, else the title
+    label: Msg
     counts: bool  # a log: the number of entries, not a status
 
 
 def columns(program: ProgramSpec) -> list[Column]:
     """The program's stages, in order: what a sheet has a column for."""
-    return [Column(a, a.sheet or Msg(a.title), a.schedule.kind == "log") for a in program.stages]
+    return [Column(a, stage_label(a), a.schedule.kind == "log") for a in program.stages]
+
+
+def stage_label(stage: Activity) -> Msg:
+    """How monitoring names a stage: its column on the seed's sheets where
+    the spec gives one (Perencanaan, Checkpoint 1), which PICs know; else its title."""
+    return Msg("recap.sheet_name", {"name": stage.sheet}) if stage.sheet else Msg(stage.title)
 
 
 def stage_state(program: ProgramSpec, stage: Activity, forms: Mapping[str, Status]) -> Status | str:

@@ -164,7 +164,8 @@ async def test_units_open_from_the_counts_and_lists_go_to_their_pics(db: Databas
     assert "dikirim kepada 1 PIC di 1 unit kerja (1 baru" in said
     assert "Unit kerja tanpa PIC (3): Bagian Keuangan, Biro SDM, Biro Umum." in said
     sari = texts([m for m in h.session.sent() if m.chat_id == tg["sari"]])
-    assert "📋 Dari Koor Test: pegawai unit kerja Bagian Umum yang belum menyelesaikan tahap Rencana" in sari
+    assert "📋 Dari Koor Test: pegawai unit kerja Bagian Umum yang belum menyelesaikan tahap Perencanaan" \
+        in sari
     assert "Dedi" in sari and "Ani" not in sari and "Lihat yang belum isi" in h.buttons(tg["sari"])
     again = texts(await h.press(tg["koor"], send))  # pressed twice: sent once
     assert "(0 baru" in again

@@ -56,7 +56,7 @@ async def test_each_role_counts_its_own_scope_and_others_are_refused(db: Databas
     # the unit utama: 8 people, Fajar never linked his account
     assert "5 dari 5" not in koor and "8 dari 8 pegawai" in koor and "diblokir): 1." in koor
     pembina = texts(await h.say(tg["kepala"], "/ingatkan Checkpoint 1"))  # the seed sheet's name
-    assert "tahap Progress Check-in 1 tahun 2026 — seluruh instansi" in pembina and "8 dari 8" in pembina
+    assert "tahap Checkpoint 1 tahun 2026 — seluruh instansi" in pembina and "8 dari 8" in pembina
     assert "Kirim pengingat (8)" in h.buttons(tg["kepala"])
     # nothing is queued by looking
     assert await rows(db) == {}

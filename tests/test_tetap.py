@@ -104,4 +104,4 @@ async def test_belum_isi_lists_the_program_everyone_is_in_whatever_the_order(
     org = await make_org(db, clock())
     h = Harness(db, clock, ("kemenkes_profesi", "kemenkes_tetap"))
     out = texts(await h.say(org.tg("sari"), "/belum_isi rencana"))
-    assert "Rencana Pengembangan" in out and "Ani Test" in out
+    assert "tahap Perencanaan tahun 2026" in out and "Ani Test" in out  # Tetap, named as on its sheet

@@ -16,7 +16,7 @@ from flows.access import Scope, monitoring_scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
 from flows.program_spec import Activity, ProgramSpec
-from flows.recap import StageCount, stage_counts, tally
+from flows.recap import StageCount, stage_counts, stage_label, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -79,7 +79,7 @@ def _count_line(c: StageCount) -> Msg:
 
 
 def _label(t: Turn, stage: Activity) -> str:
-    return stage.sheet or t.text(Msg(stage.title))
+    return t.text(stage_label(stage))
 
 
 def _program(t: Turn, typed: str) -> ProgramSpec | None:

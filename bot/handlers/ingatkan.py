@@ -18,6 +18,7 @@ from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program import closes_on, coachee_turn, cycles
 from flows.program_spec import Activity, ProgramSpec
+from flows.recap import stage_label
 from flows.reminders import Person
 from storage import repo
 from storage.repo import Contact
@@ -75,14 +76,14 @@ async def _preview(t: Turn, scope: Scope, typed: str) -> None:
     program = monitored_program(t)
     stage = named_stage(t, program, typed)
     if stage is None:
-        names = ", ".join(t.text(Msg(s.title)) for s in program.stages)
+        names = ", ".join(t.text(stage_label(s)) for s in program.stages)
         t.say("ingatkan.unknown_stage", stage=typed, stages=names)
         return
     cycle = t.today.year  # as /belum_isi counts
     plan = await _plan(t, scope, program, stage, cycle)
     where = await scope_name(t, scope)
     lines = (
-        Msg("ingatkan.header", {"stage": Msg(stage.title), "year": cycle, "scope": where}),
+        Msg("ingatkan.header", {"stage": stage_label(stage), "year": cycle, "scope": where}),
         Msg("ingatkan.counts", {"pending": plan.pending, "total": plan.total, "count": len(plan.targets),
                                 "unreachable": plan.unreachable}),
     )

@@ -10,7 +10,7 @@ from flows.callbacks import NotFilledPage, SendToPics, Shortcut, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program import current_stage, find_stage
-from flows.recap import Row, bucket
+from flows.recap import Row, bucket, stage_label
 from flows.spec import Activity, ProgramSpec
 from flows.validators import plain
 from flows.workflow import LIVE_ENROLMENTS
@@ -48,7 +48,7 @@ async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
     parts = [a.id for a in program.activities if a.part_of == stage.id]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
     header = Msg("monitor.header", {
-        "stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope),
+        "stage": stage_label(stage), "year": t.today.year, "scope": await scope_name(t, scope),
     })
     count = Msg("monitor.count", {"pending": len(rows), "total": total})
     if not rows:
@@ -96,7 +96,7 @@ async def _unit_counts(t: Turn, scope: Scope, program: ProgramSpec, stage: Activ
     order = sorted(units, key=lambda u: names.get(u, ""))
     done = {u: sum(bucket(program, stage, r.forms) == "selesai" for r in units[u]) for u in order}
     finished = sum(done.values())
-    about = {"stage": Msg(stage.title), "year": t.today.year, "scope": await scope_name(t, scope)}
+    about = {"stage": stage_label(stage), "year": t.today.year, "scope": await scope_name(t, scope)}
     lines = [Msg("monitor.counts_header", {**about, "done": finished, "total": len(rows),
                                            "share": f"{finished / len(rows):.0%}" if rows else "–"})]
     buttons: list[Button] = []
@@ -134,7 +134,7 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
     queued: list[Queued] = []
     for unit, members in pending.items():
         header = Msg("monitor.pic_list_header", {"name": t.person.nama, "unit": names.get(unit, ""),
-                                                 "stage": Msg(stage.title), "year": t.today.year,
+                                                 "stage": stage_label(stage), "year": t.today.year,
                                                  "count": len(members)})
         body = [Msg("monitor.row", {"n": n, "nip": r.nip, "nama": r.nama, "jabatan": r.jabatan or "-",
                                     "status": Msg(f"recap.bucket_{bucket(program, stage, r.forms)}")})
@@ -196,7 +196,8 @@ async def scope_name(t: Turn, scope: Scope) -> Msg:
 
 
 def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:
-    row = tuple(Button(Msg(s.title), pack(NotFilledPage(s.id, 0))) for s in program.stages if s.id != current)
+    row = tuple(Button(stage_label(s), pack(NotFilledPage(s.id, 0)))
+                for s in program.stages if s.id != current)
     return (row[:3], row[3:]) if len(row) > 3 else (row,)
 
 
