@@ -130,7 +130,7 @@ def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset
     if is_coach or "coach_profesi" in roles:
         names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
-        names += ["belum_isi", "rekap", "ingatkan", "ekspor"]
+        names += ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor"]
     names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
               "language" if english else "bahasa", "cancel" if english else "batal"]
     aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}

@@ -86,24 +86,27 @@ class Tally:
     total: int
     done: Mapping[str, int]
     whole_cycle: int
+    members: tuple[int, ...] = ()  # employee ids
 
     def share(self, count: int) -> float:
         return count / self.total if self.total else 0.0
 
 
-def tally(program: ProgramSpec, rows: Sequence[Row]) -> tuple[list[Tally], Tally]:
-    """Per unit kerja (in the order the rows come) and for all of them."""
+def tally(program: ProgramSpec, rows: Sequence[Row],
+          by_unit_utama: bool = False) -> tuple[list[Tally], Tally]:
+    """Per unit kerja (or unit utama), in the order the rows come, and for all of them."""
     cols = columns(program)
     staged = [c for c in cols if not c.counts]
     by_unit: dict[str, list[Row]] = {}
     for row in rows:
-        by_unit.setdefault(row.unit_kerja, []).append(row)
+        by_unit.setdefault((row.unit_utama or row.unit_kerja) if by_unit_utama else row.unit_kerja,
+                           []).append(row)
 
     def count(unit: str, members: Iterable[Row]) -> Tally:
         members = list(members)
         done = {c.activity.id: sum(completed(program, c, r) for r in members) for c in cols}
         whole = sum(bool(staged) and all(completed(program, c, r) for c in staged) for r in members)
-        return Tally(unit, len(members), done, whole)
+        return Tally(unit, len(members), done, whole, tuple(r.employee_id for r in members))
 
     return [count(unit, members) for unit, members in by_unit.items()], count("", rows)
 

@@ -171,3 +171,31 @@ async def test_units_open_from_the_counts_and_lists_go_to_their_pics(db: Databas
     assert "(0 baru" in again
     assert len([m for m in h.session.sent() if m.chat_id == tg["sari"] and "📋" in m.text]) == 1
     assert "hanya untuk PIC" in texts(await h.press(tg["sari"], send))  # a PIC may not send to PICs
+
+
+async def test_jpl_completion_rate_and_jp_per_unit_ranked_for_the_pembina(db: Database, clock: Clock) -> None:
+    from decimal import Decimal
+
+    from flows.jp import LedgerLine
+    from flows.messages import Msg
+
+    h, tg = await setup(db, clock)
+    now = clock()
+    async with db.transaction() as s:
+        ani = (await s.execute(select(Employee.id).where(Employee.nip == PEOPLE["ani"][0]))).scalar_one()
+        s.add_all(Submission(employee_id=ani, program="kemenkes_tetap", activity=a.id, year=2026,
+                             occurrence=0, form_id=a.form, spec_version=3, answers={}, cursor=0,
+                             status="confirmed", late=False, created_at=now, updated_at=now)
+                  for a in TETAP.activities)
+    async with db.transaction() as s:
+        for a in TETAP.stages:  # 2 JP a confirmed dialog, 10 in all
+            await repo.add_line(s, ani, None, LedgerLine("kemenkes_tetap", a.id, now.date(), Decimal(2),
+                                                         Decimal(2), Decimal(2), "amount", Msg("x")), now)
+    pic = texts(await h.say(tg["sari"], "/jpl"))
+    assert "Bagian Umum: Persentase Pengisian 20% (1 dari 5) · JP rata-rata 2.0 · mencapai 20 JP: 0" in pic
+    pembina = texts(await h.say(tg["kepala"], "/jpl 2026"))
+    assert f"1. {UNIT_UTAMA}: Persentase Pengisian 12% (1 dari 8) · JP rata-rata 1.2" in pembina
+    assert "lembar JPL" in pembina
+    assert "Persentase Pengisian 0% (0 dari 8)" in texts(await h.say(tg["koor"], "/jpl 2025"))
+    assert "/jpl 2026" in texts(await h.say(tg["sari"], "/jpl tahun lalu"))
+    assert "hanya untuk PIC" in texts(await h.say(tg["ani"], "/jpl"))

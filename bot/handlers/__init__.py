@@ -61,6 +61,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "ingatkan": ingatkan.remind,
     "ekspor": exports.export, "export": exports.export,
     "rekap": exports.recap, "recap": exports.recap,
+    "jpl": exports.jp_recap,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {

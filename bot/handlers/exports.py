@@ -7,6 +7,9 @@ The scope is checked here, on the server; statuses and counts only."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
 
 from bot.charts import stage_chart
 from bot.handlers.monitoring import monitored_program, named_program, named_stage, recap_rows_for, scope_name
@@ -15,8 +18,9 @@ from bot.turn import Turn
 from flows.access import Scope, monitoring_scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
+from flows.program import JP_RIGHT_PER_YEAR
 from flows.program_spec import Activity, ProgramSpec
-from flows.recap import StageCount, stage_counts, stage_label, tally
+from flows.recap import StageCount, Tally, stage_counts, stage_label, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -71,6 +75,44 @@ async def recap(t: Turn, state: State, args: str) -> State:
     t.reply(Reply(tuple(lines), document=Document(f"rekap-{program.id}-{stage.id}.png", chart, image=True)
                   if chart else None))
     return state
+
+
+async def jp_recap(t: Turn, state: State, args: str) -> State:
+    """/jpl [tahun]: per unit, the share who completed every stage
+    ("Persentase Pengisian", K:1898-1902) and the JP of the year; for the
+    pembina the unit utama ranked by it (K:1291, who is disciplined)."""
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    if scope is None:
+        t.say("monitor.not_allowed")
+        return state
+    typed = args.strip()
+    if typed and not (typed.isdigit() and 2000 <= int(typed) <= t.today.year):
+        t.say("recap.jp_usage", year=t.today.year)
+        return state
+    year = int(typed) if typed else t.today.year
+    program = monitored_program(t)
+    rows = await recap_rows_for(t, scope, program, year)
+    ranked = scope.kind == "instansi"
+    units, total = tally(program, rows, by_unit_utama=ranked)
+    jp = await repo.jp_totals(t.s, [r.employee_id for r in rows], year)
+    if ranked:
+        units.sort(key=lambda u: (-u.share(u.whole_cycle), u.unit))
+    lines = [Msg("recap.jp_header", {"program": Msg(program.title), "scope": await scope_name(t, scope),
+                                     "year": year}),
+             *(_jp_line(u, jp, n if ranked else None) for n, u in enumerate(units, 1)),
+             _jp_line(replace(total, unit=t.text(Msg("recap.total"))), jp, None),
+             Msg("recap.jp_more")]
+    await repo.audit.record(t.s, t.person.id, "jpl", scope, f"{program.id} {year}", t.now)
+    t.reply(Reply(tuple(lines)))
+    return state
+
+
+def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:
+    amounts = [jp.get(i, Decimal(0)) for i in u.members]
+    params = {"unit": u.unit, "share": f"{u.share(u.whole_cycle):.0%}", "whole": u.whole_cycle,
+              "total": u.total, "jp": f"{sum(amounts, Decimal(0)) / len(amounts):.1f}" if amounts else "0",
+              "reached": sum(a >= JP_RIGHT_PER_YEAR for a in amounts)}
+    return Msg("recap.jp_line_ranked", {**params, "rank": rank}) if rank else Msg("recap.jp_line", params)
 
 
 def _count_line(c: StageCount) -> Msg:

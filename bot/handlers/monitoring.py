@@ -151,11 +151,12 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
     return state
 
 
-async def recap_rows_for(t: Turn, scope: Scope, program: ProgramSpec) -> list[Row]:
-    """Who in scope takes part in the program this year, where they stand."""
+async def recap_rows_for(t: Turn, scope: Scope, program: ProgramSpec, year: int | None = None) -> list[Row]:
+    """Who in scope takes part in the program in a year (this one by default), where they stand."""
     rule = program.enrolment
-    return await repo.recap_rows(t.s, scope, program.id, t.today.year, everyone=rule.mode == "automatic",
-                                 flag=rule.flag, live=[s.value for s in LIVE_ENROLMENTS])
+    return await repo.recap_rows(t.s, scope, program.id, year or t.today.year,
+                                 everyone=rule.mode == "automatic", flag=rule.flag,
+                                 live=[s.value for s in LIVE_ENROLMENTS])
 
 
 def monitored_program(t: Turn) -> ProgramSpec:
