@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from flows.messages import Msg
 from flows.program_spec import ProgramSpec
@@ -66,20 +67,20 @@ def status_csv(sheet: Sheet, render: Render) -> bytes:
 
 
 def status_xlsx(sheet: Sheet, render: Render) -> bytes:
-    book = Workbook()
-    status = book.active
-    assert status is not None
-    status.title = render(Msg("recap.sheet_status"))[:31]
+    # Write-only: rows are streamed to the file, not kept as cell objects;
+    # a koordinator's 20,000 rows are written in a fraction of the time and memory.
+    book = Workbook(write_only=True)
+    title = render(sheet.title)
     header, body = _status_table(sheet, render)
-    _titled(status, [render(Msg("recap.title_status")), render(sheet.title)])
+    status = book.create_sheet(render(Msg("recap.sheet_status"))[:31])
     first_stage = len(PEOPLE_COLUMNS) + 1
-    status.cell(3, first_stage, render(Msg("recap.group_status"))).font = BOLD
+    group = [None] * (first_stage - 1) + [_cell(status, render(Msg("recap.group_status")), font=BOLD)]
     if len(header) > first_stage:
-        status.merge_cells(start_row=3, start_column=first_stage, end_row=3, end_column=len(header))
-    _table(status, 4, header, body, widths=[5, 21, 28, 26, 26] + [16] * (len(header) - len(PEOPLE_COLUMNS)))
+        status.merged_cells.add(f"{get_column_letter(first_stage)}3:{get_column_letter(len(header))}3")
+    _table(status, [render(Msg("recap.title_status")), title], header, body, group=group,
+           widths=[5, 21, 28, 26, 26] + [16] * (len(header) - len(PEOPLE_COLUMNS)))
 
     summary = book.create_sheet(render(Msg("recap.sheet_summary"))[:31])
-    _titled(summary, [render(Msg("recap.title_summary")), render(sheet.title)])
     cols = columns(sheet.program)
     staged = [c for c in cols if not c.counts]
     sum_header = [render(Msg("recap.col_unit")), render(Msg("recap.col_people"))]
@@ -87,21 +88,21 @@ def status_xlsx(sheet: Sheet, render: Render) -> bytes:
         sum_header += [render(c.label), "%"]
     if staged:
         sum_header += [render(Msg("recap.col_whole_cycle")), "%"]
-    sum_rows = [_summary_row(t, cols, bool(staged)) for t in sheet.units]
+    percent = {i for i, h in enumerate(sum_header) if h == "%"}
     total = _summary_row(sheet.total, cols, bool(staged))
     total[0] = render(Msg("recap.total"))
-    _table(summary, 4, sum_header, [*sum_rows, total], widths=[30, 10] + [12] * (len(sum_header) - 2),
-           percent_columns=[i + 1 for i, h in enumerate(sum_header) if h == "%"])
-    for c in summary[summary.max_row]:
-        c.font = BOLD
+    sum_rows = [[_cell(summary, v, percent=i in percent) for i, v in enumerate(row)]
+                for row in (_summary_row(t, cols, bool(staged)) for t in sheet.units)]
+    sum_rows.append([_cell(summary, v, percent=i in percent, font=BOLD) for i, v in enumerate(total)])
+    _table(summary, [render(Msg("recap.title_summary")), title], sum_header, sum_rows,
+           widths=[30, 10] + [12] * (len(sum_header) - 2))
 
     jpl = book.create_sheet(render(Msg("recap.sheet_jp"))[:31])
-    _titled(jpl, [render(Msg("recap.title_jp")), render(sheet.title)])
     jp_header = [render(Msg(k)) for k in PEOPLE_COLUMNS] + [render(Msg("recap.col_jp"))]
     jp_rows: list[list[object]] = [
         [n, r.nip, r.nama, r.jabatan, r.unit_kerja, float(sheet.jp.get(r.employee_id, 0))]
         for n, r in enumerate(sheet.rows, 1)]
-    _table(jpl, 4, jp_header, jp_rows, widths=[5, 21, 28, 26, 26, 10])
+    _table(jpl, [render(Msg("recap.title_jp")), title], jp_header, jp_rows, widths=[5, 21, 28, 26, 26, 10])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -116,31 +117,37 @@ def _summary_row(t: Tally, cols: Sequence[Column], whole: bool) -> list[object]:
     return row
 
 
-def _titled(ws: Worksheet, lines: Sequence[str]) -> None:
-    for i, line in enumerate(lines, 1):
-        ws.cell(i, 1, line).font = Font(bold=i == 1, size=13 if i == 1 else 11)
+def _cell(ws: WriteOnlyWorksheet, value: object, *, font: Font | None = None, fill: PatternFill | None = None,
+          percent: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    if percent:
+        cell.number_format = "0.0%"
+    return cell
 
 
-def _table(ws: Worksheet, top: int, header: Sequence[str], body: Sequence[Sequence[object]], *,
-           widths: Sequence[int], percent_columns: Sequence[int] = ()) -> None:
-    """A header row at `top`, the body below it; frozen, filtered, printable."""
-    for j, text in enumerate(header, 1):
-        c = ws.cell(top, j, text)
-        c.font, c.fill = BOLD, HEADER_FILL
-        c.alignment = Alignment(wrap_text=True, vertical="center")
-    for i, values in enumerate(body, top + 1):
-        for j, value in enumerate(values, 1):
-            ws.cell(i, j, value)
-    for j in percent_columns:
-        for i in range(top + 1, top + 1 + len(body)):
-            ws.cell(i, j).number_format = "0.0%"
+def _table(ws: WriteOnlyWorksheet, titles: Sequence[str], header: Sequence[str],
+           body: Sequence[Sequence[object]], *, widths: Sequence[int], group: Sequence[object] = ()) -> None:
+    """Two title lines, a row above the header (a group label), the header
+    in row 4 and the body below it; frozen, filtered, printable. In
+    write-only mode everything about the sheet is set before its rows."""
+    top = 4
     for j, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    last = get_column_letter(len(header))
-    ws.freeze_panes = ws.cell(top + 1, 1)
-    ws.auto_filter.ref = f"A{top}:{last}{top + max(len(body), 1)}"
+    ws.freeze_panes = f"A{top + 1}"
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{top + max(len(body), 1)}"
     ws.print_title_rows = f"{top}:{top}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.append([_cell(ws, titles[0], font=Font(bold=True, size=13))])
+    ws.append([_cell(ws, titles[1])])
+    ws.append(list(group))
+    ws.append([_cell(ws, text, font=BOLD, fill=HEADER_FILL) for text in header])
+    for row in body:
+        ws.append(row)

@@ -205,10 +205,12 @@ def unpack(data: str) -> Callback | None:
     if kind is None:
         return None
     fields = dataclasses.fields(kind)
-    if len(values) != len(fields):
+    # A button sent before a field with a default was added still works.
+    required = sum(f.default is dataclasses.MISSING for f in fields)
+    if not required <= len(values) <= len(fields):
         return None
     parsed: list[Any] = []
-    for f, raw in zip(fields, values, strict=True):
+    for f, raw in zip(fields, values, strict=False):
         if f.type in (int, "int"):
             if not raw.lstrip("-").isdigit():
                 return None

@@ -6,6 +6,7 @@ The scope is checked here, on the server; statuses and counts only."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -37,7 +38,8 @@ async def export(t: Turn, state: State, args: str) -> State:
     if program is None:
         return state
     sheet = await build_sheet(t, scope, program)
-    content = status_csv(sheet, t.text) if fmt == "csv" else status_xlsx(sheet, t.text)
+    # Built beside the event loop: a large workbook takes seconds, and others are answered meanwhile.
+    content = await asyncio.to_thread(status_csv if fmt == "csv" else status_xlsx, sheet, t.text)
     name = await scope_name(t, scope)
     filename = f"rekap-{program.id}-{_slug(t.text(name))}-{t.today.isoformat()}.{fmt}"
     await repo.audit.record(t.s, t.person.id, "ekspor", scope, f"{program.id} {fmt}", t.now)
@@ -70,7 +72,8 @@ async def recap(t: Turn, state: State, args: str) -> State:
     lines = [Msg("recap.header", about), *(_count_line(c) for c in units)]
     if len(units) > 1 or not units:
         lines.append(_count_line(StageCount(t.text(Msg("recap.total")), total.counts)))
-    chart = stage_chart(t.text(Msg("recap.chart_title", about)), units, t.text) if units else None
+    chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
+        if units else None
     await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
     t.reply(Reply(tuple(lines), document=Document(f"rekap-{program.id}-{stage.id}.png", chart, image=True)
                   if chart else None))
