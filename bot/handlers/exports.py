@@ -13,10 +13,17 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bot.charts import stage_chart
-from bot.handlers.monitoring import monitored_program, named_program, named_stage, recap_rows_for, scope_name
+from bot.handlers.monitoring import (
+    admin_scope,
+    monitored_program,
+    named_program,
+    named_stage,
+    recap_rows_for,
+    scope_name,
+)
 from bot.sheets import Sheet, status_csv, status_xlsx
 from bot.turn import Turn
-from flows.access import Scope, monitoring_scope
+from flows.access import Scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR
@@ -28,9 +35,8 @@ FORMATS = ("xlsx", "csv")
 
 
 async def export(t: Turn, state: State, args: str) -> State:
-    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    scope = admin_scope(t)
     if scope is None:
-        t.say("monitor.not_allowed")
         return state
     words = args.split()
     fmt = next((w.lower() for w in words if w.lower() in FORMATS), "xlsx")
@@ -51,9 +57,8 @@ async def export(t: Turn, state: State, args: str) -> State:
 
 
 async def recap(t: Turn, state: State, args: str) -> State:
-    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    scope = admin_scope(t)
     if scope is None:
-        t.say("monitor.not_allowed")
         return state
     program_typed, _, stage_typed = args.strip().partition(" ")
     program = named_program(t, program_typed) if program_typed else None
@@ -84,9 +89,8 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
     """/jpl [tahun]: per unit, the share who completed every stage
     ("Persentase Pengisian", K:1898-1902) and the JP of the year; for the
     pembina the unit utama ranked by it (K:1291, who is disciplined)."""
-    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    scope = admin_scope(t)
     if scope is None:
-        t.say("monitor.not_allowed")
         return state
     typed = args.strip()
     if typed and not (typed.isdigit() and 2000 <= int(typed) <= t.today.year):

@@ -68,6 +68,14 @@ async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
     t.reply(Reply((header, count, *body, footer), buttons))
 
 
+def admin_scope(t: Turn) -> Scope | None:
+    """The caller's monitoring scope; None, and says so, for anyone who has none."""
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    if scope is None:
+        t.say("monitor.not_allowed")
+    return scope
+
+
 async def _scope(t: Turn, unit: int) -> Scope | None:
     """The caller's scope, or one of its units (0: all of it); None when the
     caller may not monitor, or the unit is not within their scope."""
