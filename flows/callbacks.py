@@ -47,6 +47,7 @@ class NotFilledPage:
     stage: str
     page: int
     unit: int = 0
+    program: str = ""  # "": the program everyone takes part in
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class SendToPics:
     PREFIX: ClassVar[str] = "kp"
     stage: str
     unit: int = 0
+    program: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ def test_round_trip(cb: object) -> None:
 
 
 @pytest.mark.parametrize("data", ["", "zz:1", "f:1:2", "f:x:2:o1", "rv:1:ok:extra", "bi:rencana:page",
-                                  "bi:rencana", "bi:rencana:1:2:3"])
+                                  "bi:rencana", "bi:rencana:1:2:x:y"])
 def test_unknown_or_malformed_is_none(data: str) -> None:
     assert unpack(data) is None
 

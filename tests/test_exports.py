@@ -199,3 +199,25 @@ async def test_jpl_completion_rate_and_jp_per_unit_ranked_for_the_pembina(db: Da
     assert "Persentase Pengisian 0% (0 dari 8)" in texts(await h.say(tg["koor"], "/jpl 2025"))
     assert "/jpl 2026" in texts(await h.say(tg["sari"], "/jpl tahun lalu"))
     assert "hanya untuk PIC" in texts(await h.say(tg["ani"], "/jpl"))
+
+
+async def test_belum_isi_for_a_program_some_take_part_in(db: Database, clock: Clock) -> None:
+    """Profesi lists only those enrolled; the stage buttons stay in Profesi, and
+    the other programs are a button away."""
+    from storage.models import Enrolment
+
+    h, tg = await setup(db, clock)
+    now = clock()
+    async with db.transaction() as s:
+        ids = dict((await s.execute(select(Employee.nip, Employee.id))).all())
+        s.add(Enrolment(employee_id=ids[PEOPLE["dedi"][0]], program="kemenkes_profesi", cycle=2026,
+                        coach_id=ids[PEOPLE["koor"][0]], status="active", created_at=now, updated_at=now))
+    out = texts(await h.say(tg["sari"], "/belum_isi profesi"))
+    assert "Coaching & Mentoring Profesi: pegawai yang belum menyelesaikan tahap Sesi Perencanaan" in out
+    assert "1 dari 1 pegawai belum selesai" in out and "Dedi" in out and "Ani" not in out
+    nxt = texts(await h.press(tg["sari"], h.button(tg["sari"], "Sesi Pelaksanaan")))
+    assert "tahap Sesi Pelaksanaan" in nxt and "1 dari 1" in nxt
+    back = texts(await h.press(tg["sari"], h.button(tg["sari"], "Tetap")))
+    assert "Coaching & Mentoring Tetap: pegawai" in back and "5 dari 5" in back
+    koor = texts(await h.say(tg["koor"], "/belum_isi profesi"))
+    assert "sudah selesai 0 dari 1 pegawai" in koor and "Bagian Umum: sudah 0 dari 1, belum 1" in koor

@@ -90,7 +90,7 @@ def test_success_measure_adjustment_is_asked_as_a_question() -> None:
 def test_monitoring_header_reads_as_a_heading() -> None:
     for lang in ("id", "en"):
         assert "{stage} {year}" not in CATALOGS.messages[lang]["monitor.header"], lang
-    params = {"stage": "Progress Check-in 1", "year": 2026, "scope": "seluruh instansi"}
+    params = {"program": "Tetap", "stage": "Progress Check-in 1", "year": 2026, "scope": "seluruh instansi"}
     assert "yang belum menyelesaikan tahap Progress Check-in 1 tahun 2026 —" in \
         CATALOGS.text("id", "monitor.header", **params)
     assert "not completed the Progress Check-in 1 stage in 2026 —" in \

@@ -22,24 +22,27 @@ ROW_OVERHEAD = 75  # numbering, separators and the longest status label of a row
 
 
 async def not_filled(t: Turn, state: State, args: str) -> State:
-    await _page(t, args, 0, 0)
+    """/belum_isi [program] [tahap]: "/belum_isi profesi", "/belum_isi Checkpoint 1"."""
+    first, _, rest = args.strip().partition(" ")
+    program = named_program(t, first) if first else None
+    await _page(t, rest if program else args.strip(), 0, 0, program.id if program else "")
     return state
 
 
 async def page_pressed(t: Turn, state: State, cb: NotFilledPage) -> State:
-    await _page(t, cb.stage, cb.page, cb.unit)
+    await _page(t, cb.stage, cb.page, cb.unit, cb.program)
     return state
 
 
-async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
+async def _page(t: Turn, stage_arg: str, page: int, unit: int, program_id: str) -> None:
     scope = await _scope(t, unit)
     if scope is None:
         t.say("monitor.not_allowed")
         return
-    program = monitored_program(t)
+    program = t.specs.programs.get(program_id) or monitored_program(t)
     stage = named_stage(t, program, stage_arg)
     if stage is None:
-        t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),), _stage_buttons(program, "")))
+        t.reply(Reply((Msg("monitor.unknown_stage", {"stage": stage_arg}),), _stage_buttons(t, program, "")))
         return
     await repo.audit.record(t.s, t.person.id, "belum_isi", scope, f"{program.id} {stage.id}", t.now)
     if scope.kind != "unit_kerja":
@@ -47,12 +50,17 @@ async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
         return
     parts = [a.id for a in program.activities if a.part_of == stage.id]
     rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
+    if program.enrolment.mode != "automatic" or program.enrolment.flag:  # not everyone takes part
+        taking = {r.employee_id for r in await recap_rows_for(t, scope, program)}
+        rows, total = [r for r in rows if r.employee_id in taking], len(taking)
     header = Msg("monitor.header", {
-        "stage": stage_label(stage), "year": t.today.year, "scope": await scope_name(t, scope),
+        "program": Msg(program.title), "stage": stage_label(stage), "year": t.today.year,
+        "scope": await scope_name(t, scope),
     })
     count = Msg("monitor.count", {"pending": len(rows), "total": total})
     if not rows:
-        t.reply(Reply((header, Msg("monitor.all_done", {"total": total})), _stage_buttons(program, stage.id)))
+        done = Msg("monitor.all_done", {"total": total})
+        t.reply(Reply((header, done), _stage_buttons(t, program, stage.id)))
         return
     starts = _page_starts(rows)
     page = max(0, min(page, len(starts) - 1))
@@ -61,10 +69,10 @@ async def _page(t: Turn, stage_arg: str, page: int, unit: int) -> None:
     footer = Msg("monitor.page", {"page": page + 1, "pages": len(starts)})
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(Msg("button.prev"), pack(NotFilledPage(stage.id, page - 1, unit))))
+        nav.append(Button(Msg("button.prev"), pack(NotFilledPage(stage.id, page - 1, unit, program.id))))
     if page + 1 < len(starts):
-        nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1, unit))))
-    buttons = ((tuple(nav),) if nav else ()) + _stage_buttons(program, stage.id)
+        nav.append(Button(Msg("button.next"), pack(NotFilledPage(stage.id, page + 1, unit, program.id))))
+    buttons = ((tuple(nav),) if nav else ()) + _stage_buttons(t, program, stage.id)
     t.reply(Reply((header, count, *body, footer), buttons))
 
 
@@ -113,11 +121,13 @@ async def _unit_counts(t: Turn, scope: Scope, program: ProgramSpec, stage: Activ
                   "pending": len(units[u]) - done[u]}
         lines.append(Msg("monitor.unit_count", counts))
         if counts["pending"]:
-            buttons.append(Button(Msg("monitor.unit_button", counts), pack(NotFilledPage(stage.id, 0, u))))
+            buttons.append(Button(Msg("monitor.unit_button", counts),
+                                  pack(NotFilledPage(stage.id, 0, u, program.id))))
     if finished < len(rows):
-        buttons.append(Button(Msg("monitor.send_to_pics"), pack(SendToPics(stage.id, scope.unit_id or 0))))
+        buttons.append(Button(Msg("monitor.send_to_pics"),
+                              pack(SendToPics(stage.id, scope.unit_id or 0, program.id))))
     rows_of_buttons = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
-    t.reply(Reply(tuple(lines), (*rows_of_buttons, *_stage_buttons(program, stage.id))))
+    t.reply(Reply(tuple(lines), (*rows_of_buttons, *_stage_buttons(t, program, stage.id))))
 
 
 async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
@@ -125,7 +135,7 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
     however often it is pressed; what the sender is told: how many PICs, and
     which units have none."""
     scope = await _scope(t, cb.unit)
-    program = monitored_program(t)
+    program = t.specs.programs.get(cb.program) or monitored_program(t)
     stage = program.find(cb.stage)
     if scope is None or scope.kind == "unit_kerja":
         t.say("monitor.not_allowed")
@@ -204,10 +214,14 @@ async def scope_name(t: Turn, scope: Scope) -> Msg:
     return Msg(f"monitor.scope_{scope.kind}", {"name": name})
 
 
-def _stage_buttons(program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:
-    row = tuple(Button(stage_label(s), pack(NotFilledPage(s.id, 0)))
+def _stage_buttons(t: Turn, program: ProgramSpec, current: str) -> tuple[tuple[Button, ...], ...]:
+    """The program's other stages, and the other programs, to switch to."""
+    row = tuple(Button(stage_label(s), pack(NotFilledPage(s.id, 0, 0, program.id)))
                 for s in program.stages if s.id != current)
-    return (row[:3], row[3:]) if len(row) > 3 else (row,)
+    stages = (row[:3], row[3:]) if len(row) > 3 else (row,)
+    others = tuple(Button(Msg(p.title), pack(NotFilledPage("", 0, 0, p.id)))
+                   for p in t.specs.programs.values() if p.id != program.id)
+    return (*stages, *((others,) if others else ()))
 
 
 def _page_starts(rows: list[repo.PendingRow]) -> list[int]:
