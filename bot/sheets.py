@@ -58,7 +58,10 @@ def _status_table(sheet: Sheet, render: Render) -> tuple[list[str], list[list[ob
 
 
 def status_csv(sheet: Sheet, render: Render) -> bytes:
-    header, body = _status_table(sheet, render)
+    return csv_file(*_status_table(sheet, render))
+
+
+def csv_file(header: Sequence[str], body: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

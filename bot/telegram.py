@@ -131,6 +131,8 @@ def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset
         names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
         names += ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor"]
+    if "pembina" in roles:
+        names.append("audit")
     names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
               "language" if english else "bahasa", "cancel" if english else "batal"]
     aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}

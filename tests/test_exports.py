@@ -221,3 +221,20 @@ async def test_belum_isi_for_a_program_some_take_part_in(db: Database, clock: Cl
     assert "Coaching & Mentoring Tetap: pegawai" in back and "5 dari 5" in back
     koor = texts(await h.say(tg["koor"], "/belum_isi profesi"))
     assert "sudah selesai 0 dari 1 pegawai" in koor and "Bagian Umum: sudah 0 dari 1, belum 1" in koor
+
+
+async def test_the_pembina_gets_the_audit_log_as_a_file(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await h.say(tg["sari"], "/ekspor csv")
+    await h.say(tg["koor"], "/rekap")
+    said = texts(await h.say(tg["kepala"], "/audit"))
+    assert "Log audit sejak 24/10/2026: 2 tindakan admin" in said
+    [log] = h.session.documents(tg["kepala"])
+    rows = list(csv.reader(io.StringIO(log.data.decode("utf-8-sig"))))
+    assert rows[0] == ["Waktu", "NIP", "Nama", "Tindakan", "Cakupan", "Rincian"]
+    assert [r[1:4] for r in rows[1:]] == [[PEOPLE["sari"][0], "Sari Test", "ekspor"],
+                                          [PEOPLE["koor"][0], "Koor Test", "rekap"]]
+    assert rows[1][0] == "2026-11-23 10:00" and rows[1][4] == "unit_kerja Bagian Umum"
+    for who in ("sari", "koor", "ani"):  # only the pembina
+        assert "hanya untuk pembina" in texts(await h.say(tg[who], "/audit"))
+    assert "/audit 2026-11-16" in texts(await h.say(tg["kepala"], "/audit kemarin"))

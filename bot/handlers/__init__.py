@@ -62,6 +62,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "ekspor": exports.export, "export": exports.export,
     "rekap": exports.recap, "recap": exports.recap,
     "jpl": exports.jp_recap,
+    "audit": exports.audit_log,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {

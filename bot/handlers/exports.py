@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from bot.charts import stage_chart
@@ -21,7 +22,7 @@ from bot.handlers.monitoring import (
     recap_rows_for,
     scope_name,
 )
-from bot.sheets import Sheet, status_csv, status_xlsx
+from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
 from flows.conversation import State
@@ -120,6 +121,27 @@ def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:
               "total": u.total, "jp": f"{sum(amounts, Decimal(0)) / len(amounts):.1f}" if amounts else "0",
               "reached": sum(a >= JP_RIGHT_PER_YEAR for a in amounts)}
     return Msg("recap.jp_line_ranked", {**params, "rank": rank}) if rank else Msg("recap.jp_line", params)
+
+
+async def audit_log(t: Turn, state: State, args: str) -> State:
+    """/audit [YYYY-MM-DD]: the pembina's copy of the audit log as CSV, from
+    the day given (30 days back by default)."""
+    if "pembina" not in t.person.roles:
+        t.say("audit.not_allowed")
+        return state
+    try:
+        since = date.fromisoformat(args.strip()) if args.strip() else t.today - timedelta(days=30)
+    except ValueError:
+        t.say("audit.usage", example=(t.today - timedelta(days=7)).isoformat())
+        return state
+    entries = await repo.audit.since(t.s, datetime.combine(since, time(0), t.zone))
+    header = [t.text(Msg(f"audit.col_{c}")) for c in ("at", "nip", "nama", "action", "scope", "detail")]
+    body = [[f"{e.at.astimezone(t.zone):%Y-%m-%d %H:%M}", e.nip, e.nama, e.action,
+             e.scope_kind + (f" {e.scope_unit}" if e.scope_unit else ""), e.detail] for e in entries]
+    await repo.audit.record(t.s, t.person.id, "audit", Scope("instansi", None), since.isoformat(), t.now)
+    file = Document(f"audit-{since.isoformat()}-{t.today.isoformat()}.csv", csv_file(header, body))
+    t.reply(Reply((Msg("audit.ready", {"count": len(entries), "since": since}),), document=file))
+    return state
 
 
 def _count_line(c: StageCount) -> Msg:
