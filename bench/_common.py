@@ -34,6 +34,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Update JSON is built exactly as in the tests.
+from bot.core import Bina  # noqa: E402
+from bot.turn import Outgoing, Sender  # noqa: E402
+from flows.access import Scope, monitoring_scope  # noqa: E402
+from flows.events import Event  # noqa: E402
+from storage import repo  # noqa: E402
 from tests.tg import LocalBotAPI  # noqa: E402
 from tests.tg import callback_update as callback_update  # noqa: E402
 from tests.tg import message_update as message_update  # noqa: E402
@@ -225,3 +230,22 @@ def bench_database(url: str | None) -> Iterator[tuple[str, Path]]:
         upgrade(url)
         print(f"migrated in {time.perf_counter() - t0:.1f} s")
         yield url, Path(tmp)
+
+
+class Caller:
+    """One person talking to the bot: their scope, and Bina.handle for them."""
+
+    def __init__(self, bina: Bina, telegram_id: int, lang: str = "id") -> None:
+        self.bina = bina
+        self.sender = Sender(telegram_id, telegram_id, lang)
+
+    async def scope(self) -> Scope:
+        async with self.bina.db.transaction() as s:
+            person = await repo.person_by_telegram(s, self.sender.telegram_id)
+        assert person is not None
+        scope = monitoring_scope(person.roles, person.unit_id, person.unit_utama_id)
+        assert scope is not None
+        return scope
+
+    async def handle(self, event: Event) -> list[Outgoing]:
+        return (await self.bina.handle(next_id(), self.sender, event)).messages

@@ -35,13 +35,13 @@ from typing import Any, TypeVar
 
 from _common import (
     NOW,
+    Caller,
     GcWatch,
     Spec,
     bench_database,
     fixed_clock,
     machine,
     median,
-    next_id,
     peak_rss_mb,
     quiet_logging,
     roster,
@@ -53,9 +53,9 @@ from bot.core import Bina
 from bot.i18n import Catalogs
 from bot.render import TELEGRAM_LIMIT, reply_text, split_text
 from bot.runner import tune_gc
-from bot.turn import Outgoing, Sender
-from flows.access import Scope, monitoring_scope
-from flows.events import ChoicePicked, CommandReceived, Event
+from bot.turn import Outgoing
+from flows.access import Scope
+from flows.events import ChoicePicked, CommandReceived
 from flows.program import Status
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from flows.workflow import LIVE_ENROLMENTS
@@ -78,7 +78,7 @@ PAGE = re.compile(r"Halaman (\d+)/(\d+)")
 COUNT = re.compile(r"(\d+) dari (\d+) pegawai belum selesai")
 COUNTS_HEADER = re.compile(r"sudah selesai (\d+) dari (\d+) pegawai")
 UNIT_COUNT = re.compile(r"^🏢 (.+): sudah (\d+) dari (\d+), belum (\d+)$", re.MULTILINE)
-UNIT_BUTTON = re.compile(rf"^bi:{STAGE}:0:(\d+)$")
+UNIT_BUTTON = re.compile(rf"^bi:{STAGE}:0:(\d+):{PROGRAM}$")
 
 
 # --- seeding ----------------------------------------------------------------------------------
@@ -250,25 +250,6 @@ async def timed(work: Awaitable[T]) -> tuple[T, float]:
     return result, (time.perf_counter() - t0) * 1000
 
 
-class Caller:
-    """One person talking to the bot: their scope, and Bina.handle for them."""
-
-    def __init__(self, bina: Bina, telegram_id: int) -> None:
-        self.bina = bina
-        self.sender = Sender(telegram_id, telegram_id, "id")
-
-    async def scope(self) -> Scope:
-        async with self.bina.db.transaction() as s:
-            person = await repo.person_by_telegram(s, self.sender.telegram_id)
-        assert person is not None
-        scope = monitoring_scope(person.roles, person.unit_id, person.unit_utama_id)
-        assert scope is not None
-        return scope
-
-    async def handle(self, event: Event) -> list[Outgoing]:
-        return (await self.bina.handle(next_id(), self.sender, event)).messages
-
-
 async def time_command(caller: Caller, catalogs: Catalogs, role: Role, runs: int) -> list[Outgoing]:
     command = CommandReceived("belum_isi", STAGE)
     for _ in range(2):  # warm-up: statement caches, page cache
@@ -288,7 +269,7 @@ async def walk(caller: Caller, catalogs: Catalogs, role: Role, first: Page, unit
     """Every further page, with the buttons' data as the list's own next-page button carries it."""
     pages = [first]
     for p in range(1, first.pages):
-        messages, ms = await timed(caller.handle(ChoicePicked(f"bi:{STAGE}:{p}:{unit}")))
+        messages, ms = await timed(caller.handle(ChoicePicked(f"bi:{STAGE}:{p}:{unit}:{PROGRAM}")))
         role.next_ms.append(ms)
         pages.append(parse_page(catalogs, messages))
     return pages
@@ -362,8 +343,8 @@ def check_pages(role: Role, pages: list[Page], unit: int, expected: UnitCensus, 
             continue
         if pg.numbers != list(range(pg.numbers[0], pg.numbers[0] + len(pg.numbers))):
             problems.append(f"{what} page {pg.page}: row numbers not consecutive")
-        nxt = f"bi:{STAGE}:{pg.page}:{unit}"  # the next page is index page (0-based page + 1)
-        prev = f"bi:{STAGE}:{pg.page - 2}:{unit}"
+        nxt = f"bi:{STAGE}:{pg.page}:{unit}:{PROGRAM}"  # the next page is index page (0-based page + 1)
+        prev = f"bi:{STAGE}:{pg.page - 2}:{unit}:{PROGRAM}"
         if (pg.page < pg.pages) != (nxt in pg.buttons):
             problems.append(f"{what} page {pg.page}/{pg.pages}: next button wrong")
         if (pg.page > 1) != (prev in pg.buttons):
@@ -416,7 +397,7 @@ def check_counts(role: Role, counts: Counts, expected: dict[int, UnitCensus]) ->
     for u, label in unit_buttons.items():
         if u in mine and label != f"{mine[u].name} ({len(mine[u].pending)})":
             problems.append(f"counts: button {label!r} for {mine[u].name}")
-    send = f"kp:{STAGE}:{role.scope.unit_id}"
+    send = f"kp:{STAGE}:{role.scope.unit_id}:{PROGRAM}"
     if (done < total) != (send in counts.buttons):
         problems.append(f"counts: Kirim ke PIC button ({send}) {'missing' if done < total else 'shown'}")
 

@@ -46,13 +46,13 @@ from typing import Any, TypeVar
 
 from _common import (
     NOW,
+    Caller,
     GcWatch,
     Spec,
     bench_database,
     fixed_clock,
     machine,
     median,
-    next_id,
     peak_rss_mb,
     quiet_logging,
     roster,
@@ -67,9 +67,9 @@ from bot.i18n import Catalogs
 from bot.render import reply_text
 from bot.runner import tune_gc
 from bot.sheets import Sheet, status_xlsx
-from bot.turn import Outgoing, Sender
-from flows.access import Scope, monitoring_scope
-from flows.events import CommandReceived, Event
+from bot.turn import Outgoing
+from flows.access import Scope
+from flows.events import CommandReceived
 from flows.messages import Document, Msg
 from flows.program import Status
 from flows.recap import stage_counts, tally
@@ -248,25 +248,6 @@ def timed_call(work: Callable[[], T]) -> tuple[T, float]:
     return result, (time.perf_counter() - t0) * 1000
 
 
-class Caller:
-    """One person talking to the bot: their scope, and Bina.handle for them."""
-
-    def __init__(self, bina: Bina, telegram_id: int) -> None:
-        self.bina = bina
-        self.sender = Sender(telegram_id, telegram_id, LANG)
-
-    async def scope(self) -> Scope:
-        async with self.bina.db.transaction() as s:
-            person = await repo.person_by_telegram(s, self.sender.telegram_id)
-        assert person is not None
-        scope = monitoring_scope(person.roles, person.unit_id, person.unit_utama_id)
-        assert scope is not None
-        return scope
-
-    async def handle(self, event: Event) -> list[Outgoing]:
-        return (await self.bina.handle(next_id(), self.sender, event)).messages
-
-
 async def read_rows(bina: Bina, scope: Scope) -> list[Any]:
     """The storage read behind /rekap and /ekspor, as the handlers ask for it."""
     rule = bina.specs.programs[PROGRAM].enrolment
@@ -276,7 +257,7 @@ async def read_rows(bina: Bina, scope: Scope) -> list[Any]:
 
 
 async def measure(bina: Bina, case: Case, runs: int) -> None:
-    caller = Caller(bina, case.telegram_id)
+    caller = Caller(bina, case.telegram_id, LANG)
     case.scope = await caller.scope()
     rekap, ekspor = CommandReceived("rekap", STAGE), CommandReceived("ekspor", "")
     await caller.handle(rekap)  # warm-up: statement caches, fonts, page cache
