@@ -132,7 +132,7 @@ def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset
     if roles & {"pic", "koordinator", "pembina"}:
         names += ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor"]
     if "pembina" in roles:
-        names.append("audit")
+        names += ["laporan", "audit"]
     names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
               "language" if english else "bahasa", "cancel" if english else "batal"]
     aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}

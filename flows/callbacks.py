@@ -165,13 +165,34 @@ class ConfirmRemind:
     cycle: int
 
 
+@dataclass(frozen=True, slots=True)
+class SendRecap:
+    """/rekap: a koordinator sends the quarter's recap of a stage to the pembina."""
+
+    PREFIX: ClassVar[str] = "sr"
+    program: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyRecap:
+    """The pembina marks a recap verified."""
+
+    PREFIX: ClassVar[str] = "vf"
+    report: int
+
+
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
             | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
-            | ConfirmRemind | SendToPics)
-_KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in (
+            | ConfirmRemind | SendToPics | SendRecap | VerifyRecap)
+_ALL: tuple[type[Any], ...] = (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
     NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind, SendToPics,
-)}
+    SendRecap, VerifyRecap,
+)
+_KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in _ALL}
+if len(_KINDS) != len(_ALL):
+    raise RuntimeError("two button kinds share a prefix")
 
 
 class PayloadTooLong(ValueError):

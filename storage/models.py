@@ -273,3 +273,25 @@ class AuditEntry(Base):
     scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     detail: Mapped[str] = mapped_column(String(200), default="")  # program, stage, format
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecapReport(Base):
+    """A koordinator's quarterly recap sent to the pembina (K:1316), and the
+    pembina's verification of it (K:1290). The counts are kept as they were
+    when it was sent."""
+
+    __tablename__ = "recap_reports"
+    __table_args__ = (
+        UniqueConstraint("program", "stage", "unit_id", "period", name="uq_recap_reports_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the unit utama
+    period: Mapped[str] = mapped_column(String(16))  # 2026-Q3
+    sender_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"units": [[name, done, total], ...]}
+    sent_at: Mapped[datetime]
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    verified_at: Mapped[datetime | None]

@@ -238,3 +238,32 @@ async def test_the_pembina_gets_the_audit_log_as_a_file(db: Database, clock: Clo
     for who in ("sari", "koor", "ani"):  # only the pembina
         assert "hanya untuk pembina" in texts(await h.say(tg[who], "/audit"))
     assert "/audit 2026-11-16" in texts(await h.say(tg["kepala"], "/audit kemarin"))
+
+
+async def test_the_koordinator_reports_the_quarter_and_the_pembina_verifies(db: Database,
+                                                                            clock: Clock) -> None:
+    from flows.callbacks import SendRecap
+
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    await h.say(tg["koor"], "/rekap rencana")
+    send = h.button(tg["koor"], "Kirim ke pembina")
+    assert "Rekap triwulan IV 2026 dikirim ke pembina (penerima: 1)" in texts(await h.press(tg["koor"], send))
+    assert "sudah dikirim" in texts(await h.press(tg["koor"], send))  # once a quarter
+    notice = texts([m for m in h.session.sent() if m.chat_id == tg["kepala"]])
+    assert "Koor Test mengirim rekap tahap Perencanaan unit utama Sekretariat Jenderal, triwulan IV 2026" \
+        in notice
+    assert "🏢 Bagian Umum: selesai 1 dari 5 (20%)" in notice
+    listed = texts(await h.say(tg["kepala"], "/laporan"))
+    assert "dikirim Koor Test" in listed and "belum diverifikasi" in listed
+    verify = h.button(tg["kepala"], "Verifikasi")
+    for who in ("koor", "sari"):  # only the pembina verifies
+        assert "hanya untuk pembina" in texts(await h.press(tg[who], verify))
+    assert "ditandai terverifikasi" in texts(await h.press(tg["kepala"], verify))
+    assert "sudah diverifikasi oleh Kepala Test" in texts(await h.press(tg["kepala"], verify))
+    assert "terverifikasi oleh Kepala Test" in texts(await h.say(tg["kepala"], "/laporan"))
+    # A PIC or the pembina cannot send a koordinator's report; the PIC's /rekap has no such button.
+    forged = pack(SendRecap("kemenkes_tetap", "rencana"))
+    assert "oleh koordinator" in texts(await h.press(tg["sari"], forged))
+    await h.say(tg["sari"], "/rekap")
+    assert "📤 Kirim ke pembina" not in h.buttons(tg["sari"])

@@ -18,6 +18,7 @@ from bot.handlers import (
     pairing,
     records,
     reminders,
+    reports,
     review,
     status,
 )
@@ -33,10 +34,12 @@ from flows.callbacks import (
     PickCoach,
     PickLanguage,
     ReviewAction,
+    SendRecap,
     SendToPics,
     Shortcut,
     Snooze,
     ToggleReminder,
+    VerifyRecap,
     ViewRecord,
 )
 from flows.conversation import State
@@ -63,6 +66,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "rekap": exports.recap, "recap": exports.recap,
     "jpl": exports.jp_recap,
     "audit": exports.audit_log,
+    "laporan": reports.reports,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
@@ -70,6 +74,8 @@ BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
     ReviewAction: review.pressed,
     NotFilledPage: monitoring.page_pressed,
     SendToPics: monitoring.send_pressed,
+    SendRecap: reports.send_pressed,
+    VerifyRecap: reports.verify_pressed,
     JoinProgram: pairing.join_pressed,
     PickCoach: pairing.coach_picked,
     EnrolAction: pairing.pressed,

@@ -22,6 +22,7 @@ from bot.handlers.monitoring import (
     recap_rows_for,
     scope_name,
 )
+from bot.handlers.reports import send_button
 from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
@@ -81,8 +82,10 @@ async def recap(t: Turn, state: State, args: str) -> State:
     chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
         if units else None
     await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
-    t.reply(Reply(tuple(lines), document=Document(f"rekap-{program.id}-{stage.id}.png", chart, image=True)
-                  if chart else None))
+    # A koordinator reports the quarter's recap to the pembina (K:1316).
+    buttons = ((send_button(program.id, stage.id),),) if scope.kind == "unit_utama" else ()
+    t.reply(Reply(tuple(lines), buttons, document=Document(f"rekap-{program.id}-{stage.id}.png", chart,
+                                                           image=True) if chart else None))
     return state
 
 

@@ -5,7 +5,7 @@ is one transaction, whatever it touches. Callers use `repo.<name>`; each
 concern lives in its own module.
 """
 
-from storage.repo import audit, outbox, reminding
+from storage.repo import audit, outbox, reminding, reports
 from storage.repo._base import Person, SubmissionRecord
 from storage.repo.enrolments import (
     EnrolmentRecord,
@@ -112,6 +112,7 @@ __all__ = [
     "records_of",
     "redeem_invite",
     "reminding",
+    "reports",
     "request_enrolment",
     "requests_for",
     "returned_forms",

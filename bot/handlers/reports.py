@@ -1,0 +1,110 @@
+"""The koordinator's quarterly recap to the pembina (K:1316: "Melaporkan
+rekapitulasi data di akhir sesi triwulan ke unit pembina") and the
+pembina's verification of it (K:1290); /laporan lists what was sent, by
+whom and when, and whether it is verified."""
+
+from __future__ import annotations
+
+from bot.handlers.monitoring import recap_rows_for
+from bot.turn import Turn
+from flows.access import monitoring_scope
+from flows.callbacks import SendRecap, VerifyRecap, pack
+from flows.conversation import State
+from flows.messages import Button, Msg, Reply, reply_to_json
+from flows.program_spec import ProgramSpec
+from flows.recap import stage_counts, stage_label
+from storage import repo
+from storage.repo.outbox import Queued
+from storage.repo.reports import Report
+
+QUARTERS = ("I", "II", "III", "IV")
+
+
+def send_button(program: str, stage: str) -> Button:
+    return Button(Msg("report.send"), pack(SendRecap(program, stage)))
+
+
+async def send_pressed(t: Turn, state: State, cb: SendRecap) -> State:
+    scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
+    program = t.specs.programs.get(cb.program)
+    stage = program.find(cb.stage) if program else None
+    if scope is None or scope.kind != "unit_utama" or scope.unit_id is None:
+        t.say("report.koordinator_only")
+        return state
+    if program is None or stage is None:
+        t.say("error.stale_button")
+        return state
+    units, _ = stage_counts(program, stage, await recap_rows_for(t, scope, program), by_unit_utama=False)
+    period = f"{t.today.year}-Q{(t.today.month - 1) // 3 + 1}"
+    counts = [(u.unit, u.counts["selesai"], u.total) for u in units]
+    report_id, new = await repo.reports.send(t.s, program.id, stage.id, scope.unit_id, period, t.person.id,
+                                             counts, t.now)
+    if not new:
+        t.say("report.already", period=_period(period))
+        return state
+    [report] = await repo.reports.reports(t.s, [report_id])
+    readers = await repo.reports.pembina(t.s)
+    notice = reply_to_json(Reply(_lines(t, report), ((_verify(report),),)))
+    await repo.outbox.enqueue(t.s, [Queued(f"recap_report:{report_id}:{p}", p, "notice", notice, t.now)
+                                    for p in readers], t.now)
+    await repo.audit.record(t.s, t.person.id, "kirim_ke_pembina", scope, f"{program.id} {stage.id} {period}",
+                            t.now)
+    t.say("report.sent", period=_period(period), pembina=len(readers))
+    return state
+
+
+async def verify_pressed(t: Turn, state: State, cb: VerifyRecap) -> State:
+    if "pembina" not in t.person.roles:
+        t.say("report.pembina_only")
+        return state
+    found = await repo.reports.reports(t.s, [cb.report])
+    if not found:
+        t.say("error.stale_button")
+        return state
+    done = await repo.reports.verify(t.s, cb.report, t.person.id, t.now)
+    report = (await repo.reports.reports(t.s, [cb.report]))[0]
+    t.say("report.verified" if done else "report.verified_before", by=report.verified_by or "",
+          at=report.verified_at.astimezone(t.zone) if report.verified_at else t.now)
+    return state
+
+
+async def reports(t: Turn, state: State, args: str) -> State:
+    """/laporan: the recaps koordinator sent, newest first, with who sent
+    which when and whether it is verified; a button for each unverified."""
+    if "pembina" not in t.person.roles:
+        t.say("report.pembina_only")
+        return state
+    found = (await repo.reports.reports(t.s))[:20]
+    if not found:
+        t.say("report.none")
+        return state
+    lines = [Msg("report.list_header")]
+    lines += [Msg("report.list_line", {
+        "unit": r.unit, "stage": _stage(t, r), "period": _period(r.period), "sender": r.sender,
+        "at": r.sent_at.astimezone(t.zone), "state": Msg("report.state_verified", {"by": r.verified_by})
+        if r.verified_by else Msg("report.state_open")}) for r in found]
+    t.reply(Reply(tuple(lines), tuple((_verify(r),) for r in found if r.verified_at is None)))
+    return state
+
+
+def _lines(t: Turn, r: Report) -> tuple[Msg, ...]:
+    return (Msg("report.notice", {"sender": r.sender, "unit": r.unit, "stage": _stage(t, r),
+                                  "period": _period(r.period)}),
+            *(Msg("report.unit_line", {"unit": u, "done": d, "total": n,
+                                       "share": f"{d / n:.0%}" if n else "–"}) for u, d, n in r.units))
+
+
+def _verify(r: Report) -> Button:
+    label = Msg("report.verify", {"unit": r.unit, "period": _period(r.period)})
+    return Button(label, pack(VerifyRecap(r.id)))
+
+
+def _stage(t: Turn, r: Report) -> Msg | str:
+    program: ProgramSpec | None = t.specs.programs.get(r.program)
+    stage = program.find(r.stage) if program else None
+    return stage_label(stage) if stage else r.stage
+
+
+def _period(period: str) -> str:
+    year, quarter = period.split("-Q")
+    return f"{QUARTERS[int(quarter) - 1]} {year}"
