@@ -19,6 +19,7 @@ from bot.handlers.monitoring import (
     monitored_program,
     named_program,
     named_stage,
+    program_and_rest,
     recap_rows_for,
     scope_name,
 )
@@ -62,10 +63,7 @@ async def recap(t: Turn, state: State, args: str) -> State:
     scope = admin_scope(t)
     if scope is None:
         return state
-    program_typed, _, stage_typed = args.strip().partition(" ")
-    program = named_program(t, program_typed) if program_typed else None
-    if program is None:  # "/rekap checkpoint 1": no program named, the stage is all of it
-        program, stage_typed = monitored_program(t), args.strip()
+    program, stage_typed = program_and_rest(t, args)
     stage = named_stage(t, program, stage_typed)
     if stage is None:
         names = ", ".join(_label(t, s) for s in program.stages)

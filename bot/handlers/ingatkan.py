@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.handlers.monitoring import monitored_program, named_stage, scope_name
+from bot.handlers.monitoring import admin_scope, monitored_program, named_stage, scope_name
 from bot.reminding import QUIET
 from bot.turn import Turn
-from flows.access import Scope, monitoring_scope
+from flows.access import Scope
 from flows.callbacks import ConfirmRemind, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
@@ -39,20 +39,17 @@ class Plan:
 
 
 async def remind(t: Turn, state: State, args: str) -> State:
-    scope = _scope(t)
-    if scope is None:
-        t.say("monitor.not_allowed")
-    elif args.strip().lower() == "status":
+    scope = admin_scope(t)
+    if scope is not None and args.strip().lower() == "status":
         await _status(t, scope)
-    else:
+    elif scope is not None:
         await _preview(t, scope, args.strip())
     return state
 
 
 async def confirm_pressed(t: Turn, state: State, cb: ConfirmRemind) -> State:
-    scope = _scope(t)
+    scope = admin_scope(t)
     if scope is None:
-        t.say("monitor.not_allowed")
         return state
     program = monitored_program(t)
     stage = program.find(cb.activity) if cb.program == program.id else None
@@ -66,10 +63,6 @@ async def confirm_pressed(t: Turn, state: State, cb: ConfirmRemind) -> State:
     await repo.audit.record(t.s, t.person.id, "ingatkan", scope, detail, t.now)
     t.say("ingatkan.queued", queued=queued, already=len(rows) - queued)
     return state
-
-
-def _scope(t: Turn) -> Scope | None:
-    return monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
 
 
 async def _preview(t: Turn, scope: Scope, typed: str) -> None:

@@ -23,10 +23,17 @@ ROW_OVERHEAD = 75  # numbering, separators and the longest status label of a row
 
 async def not_filled(t: Turn, state: State, args: str) -> State:
     """/belum_isi [program] [tahap]: "/belum_isi profesi", "/belum_isi Checkpoint 1"."""
+    program, stage = program_and_rest(t, args)
+    await _page(t, stage, 0, 0, program.id)
+    return state
+
+
+def program_and_rest(t: Turn, args: str) -> tuple[ProgramSpec, str]:
+    """"[program] [tahap]": the program named first, else the one everyone
+    takes part in with all of it the stage ("/rekap checkpoint 1")."""
     first, _, rest = args.strip().partition(" ")
     program = named_program(t, first) if first else None
-    await _page(t, rest if program else args.strip(), 0, 0, program.id if program else "")
-    return state
+    return (program, rest.strip()) if program else (monitored_program(t), args.strip())
 
 
 async def page_pressed(t: Turn, state: State, cb: NotFilledPage) -> State:

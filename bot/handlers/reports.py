@@ -57,12 +57,12 @@ async def verify_pressed(t: Turn, state: State, cb: VerifyRecap) -> State:
     if "pembina" not in t.person.roles:
         t.say("report.pembina_only")
         return state
+    done = await repo.reports.verify(t.s, cb.report, t.person.id, t.now)
     found = await repo.reports.reports(t.s, [cb.report])
     if not found:
         t.say("error.stale_button")
         return state
-    done = await repo.reports.verify(t.s, cb.report, t.person.id, t.now)
-    report = (await repo.reports.reports(t.s, [cb.report]))[0]
+    report = found[0]
     t.say("report.verified" if done else "report.verified_before", by=report.verified_by or "",
           at=report.verified_at.astimezone(t.zone) if report.verified_at else t.now)
     return state
