@@ -32,6 +32,7 @@ from flows.program_spec import (
     ProgramSpec,
     StageWindowReminders,
 )
+from flows.recap import stage_label
 from flows.reminder_facts import (
     DEFAULT_QUIET,
     DEFAULT_TIMEZONE,
@@ -304,7 +305,7 @@ def _pic_digest(ctx: Ctx, program: ProgramSpec, rule: PicDigest) -> list[Reminde
             is_done(ctx.status(p, program, stage[0], stage[1])) for p in scope)
         params: dict[str, object] = {
             "program": Msg(program.title),
-            "stage": Msg(stage[0].title) if stage else Msg("reminder.no_stage"),
+            "stage": stage_label(stage[0]) if stage else Msg("reminder.no_stage"),
             "total": len(scope), "done": done, "pending": len(scope) - done,
             "unreachable": sum(p.unreachable for p in scope)}
         iso = day.isocalendar()

@@ -193,6 +193,7 @@ async def test_jpl_completion_rate_and_jp_per_unit_ranked_for_the_pembina(db: Da
                                                          Decimal(2), Decimal(2), "amount", Msg("x")), now)
     pic = texts(await h.say(tg["sari"], "/jpl"))
     assert "Bagian Umum: Persentase Pengisian 20% (1 dari 5) · JP rata-rata 2.0 · mencapai 20 JP: 0" in pic
+    assert "Jumlah" not in pic  # one unit: its line is the total
     pembina = texts(await h.say(tg["kepala"], "/jpl 2026"))
     assert f"1. {UNIT_UTAMA}: Persentase Pengisian 12% (1 dari 8) · JP rata-rata 1.2" in pembina
     assert "lembar JPL" in pembina

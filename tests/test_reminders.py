@@ -182,7 +182,7 @@ def test_pic_digest_on_mondays_at_eight_local() -> None:
     assert [local(r, WIT) for r in digests] == [
         datetime(2026, 1, 5, 8, tzinfo=ZoneInfo(WIT)) + timedelta(weeks=w) for w in range(8)]
     assert dict(digests[0].message.params) == {
-        "program": Msg("program.kemenkes_tetap"), "stage": Msg("stage.rencana"),
+        "program": Msg("program.kemenkes_tetap"), "stage": Msg("recap.sheet_name", {"name": "Perencanaan"}),
         "total": 4, "done": 1, "pending": 3, "unreachable": 1}
     assert not [r for r in outbox.values() if r.recipient == unreachable.id]
 

@@ -108,9 +108,10 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
         units.sort(key=lambda u: (-u.share(u.whole_cycle), u.unit))
     lines = [Msg("recap.jp_header", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year}),
-             *(_jp_line(u, jp, n if ranked else None) for n, u in enumerate(units, 1)),
-             _jp_line(replace(total, unit=t.text(Msg("recap.total"))), jp, None),
-             Msg("recap.jp_more")]
+             *(_jp_line(u, jp, n if ranked else None) for n, u in enumerate(units, 1))]
+    if len(units) != 1:  # one unit's line is the total already
+        lines.append(_jp_line(replace(total, unit=t.text(Msg("recap.total"))), jp, None))
+    lines.append(Msg("recap.jp_more"))
     await repo.audit.record(t.s, t.person.id, "jpl", scope, f"{program.id} {year}", t.now)
     t.reply(Reply(tuple(lines)))
     return state
