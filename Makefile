@@ -5,17 +5,28 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev postgres bench bench-ledger bench-sender
+.PHONY: run test lint install install-dev system-libs postgres bench bench-ledger bench-sender
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+install: $(BIN)/python system-libs
 	$(BIN)/pip install --quiet -e .
 
-install-dev: $(BIN)/python
+install-dev: $(BIN)/python system-libs
 	$(BIN)/pip install --quiet -e '.[dev]'
+
+# What WeasyPrint renders documents with: Pango, HarfBuzz's subsetter (without
+# it each PDF takes several times longer) and the fonts the templates name.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core
+system-libs:
+	@if ! dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1; then \
+		echo "Installing the libraries documents are rendered with..."; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_LIBS) >/dev/null; \
+	fi
 
 # exec: no shell outlives bina, so after its clean exit on Ctrl-C make reports no "Interrupt".
 run: install

@@ -30,5 +30,6 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ap
     specs = load_specs(programs=settings.program_list)
     catalogs = Catalogs()
     db = Database(settings.database_url)
-    bina = Bina(db, specs, clock, settings.timezone, catalogs.lang(settings.locale), catalogs)
+    bina = Bina(db, specs, clock, settings.timezone, catalogs.lang(settings.locale), catalogs,
+                settings.bot_username)
     return App(settings, db, specs, catalogs, bina)

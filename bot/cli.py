@@ -9,8 +9,9 @@ import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.app import build_app, utc_now
+from bot.app import App, build_app, utc_now
 from bot.config import ConfigError, Settings
 from flows.spec import SpecError
 from storage import repo
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("outbox", help="pending, sent and failed messages, and the oldest pending age")
     aud = sub.add_parser("audit", help="admin actions: who asked for which list or export, of what, when")
     aud.add_argument("--since", type=date.fromisoformat, default=None, help="from this day, e.g. 2026-11-01")
+    ver = sub.add_parser("verify", help="whether a document's code is genuine, and whom it names")
+    ver.add_argument("code", help="the code printed on the document, e.g. ABCD-EFGH-JKMN")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -98,10 +101,27 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade(settings.database_url)
             return asyncio.run(audit_report(build_app(settings), args.since))
+        if args.command == "verify":
+            upgrade(settings.database_url)
+            return asyncio.run(verify(build_app(settings), args.code))
     except SpecError as e:
         print(f"Invalid spec:\n{e}", file=sys.stderr)
         return 3
     return 2
+
+
+async def verify(app: App, code: str) -> int:
+    """Prints what /verifikasi says; exit 0 only for a genuine code not replaced since."""
+    from bot.handlers.documents import verification
+
+    try:
+        async with app.db.transaction() as s:
+            lines = await verification(s, code, ZoneInfo(app.settings.timezone))
+    finally:
+        await app.db.dispose()
+    for line in lines:
+        print(app.catalogs.render(line, app.catalogs.lang(app.settings.locale)))
+    return 0 if [m.key for m in lines] == ["verify.genuine"] else 1
 
 
 def run(settings: Settings) -> int:

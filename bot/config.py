@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     bot_token: str | None = Field(default=None, alias="BOT_TOKEN")
+    # The bot's @username (without @), for the link in a document's QR code;
+    # asked of the Bot API at start when not given.
+    bot_username: str | None = Field(default=None, alias="BOT_USERNAME")
     telegram_api_base: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_BASE")
     database_url: str = Field(default="sqlite+aiosqlite:///bina.db", alias="DATABASE_URL")
     timezone: str = Field(default="Asia/Jakarta", alias="BINA_TIMEZONE")

@@ -30,6 +30,7 @@ from bot.app import utc_now
 from bot.core import Bina
 from bot.demo_seed import FIRST_PERSONA, NAMES, ROLES, TELEGRAM_ID_BASE, seed
 from bot.i18n import Catalogs
+from bot.jobs import Job, run_job
 from bot.reminding import actions, tick
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
@@ -180,8 +181,20 @@ class Console:
         result = await self.bina.handle(None, sender, event)
         for msg in result.messages:
             self.show(msg)
+            if msg.job is not None:
+                await self.run(msg, msg.job)
         await self.deliver_queued(self.bina.clock())
         return True
+
+    async def run(self, msg: Outgoing, job: Job) -> None:
+        """A job's count as it grows, then its file saved like any document."""
+        async def show(done: int) -> None:
+            self.print("  " + self.catalogs.render(job.progress(done), msg.lang))
+
+        content = await run_job(job, show)
+        self.print("  " + self.catalogs.render(job.finished(), msg.lang))
+        self.print("  " + self.catalogs.render(Msg("demo.document", {
+            "name": job.filename, "path": self.keep(Document(job.filename, content))}), msg.lang))
 
     async def deliver_queued(self, now: datetime) -> None:
         """Show what the outbox holds for anyone, as the sender would send it."""

@@ -55,10 +55,12 @@ class Bina:
         default_timezone: str = "Asia/Jakarta",
         default_locale: str = "id",
         catalogs: Catalogs | None = None,
+        bot_username: str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
-        self.settings = Settings(specs, catalogs or Catalogs(), default_timezone, default_locale)
+        self.settings = Settings(specs, catalogs or Catalogs(), default_timezone, default_locale,
+                                 bot_username)
 
     @property
     def specs(self) -> SpecSet:
@@ -66,8 +68,7 @@ class Bina:
 
     @specs.setter
     def specs(self, specs: SpecSet) -> None:
-        self.settings = Settings(specs, self.settings.catalogs, self.settings.default_timezone,
-                                 self.settings.default_locale)
+        self.settings = replace(self.settings, specs=specs)
 
     @property
     def default_locale(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
@@ -31,6 +32,7 @@ from aiogram.types import (
 
 from bot.core import Bina
 from bot.i18n import LANGUAGES, Catalogs
+from bot.jobs import Job, run_job
 from bot.render import reply_text, split_text
 from bot.turn import CommandsChanged, Outgoing, Result, Sender
 from flows.events import (
@@ -41,7 +43,7 @@ from flows.events import (
     NonTextReceived,
     TextReceived,
 )
-from flows.messages import Reply
+from flows.messages import Msg, Reply
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,9 @@ class TelegramOutput:
         self.catalogs = catalogs
 
     async def send(self, out: Outgoing) -> None:
+        if out.job is not None:
+            await self._run(out, out.job)
+            return
         chunks = split_text(reply_text(self.catalogs, out.reply, out.lang))
         for i, chunk in enumerate(chunks):
             markup = reply_markup(self.catalogs, out.reply, out.lang) if i == len(chunks) - 1 else None
@@ -99,6 +104,30 @@ class TelegramOutput:
             upload = BufferedInputFile(doc.content, doc.filename)
             await (self.bot.send_photo(out.chat_id, upload) if doc.image
                    else self.bot.send_document(out.chat_id, upload))
+
+    async def _run(self, out: Outgoing, job: Job) -> None:
+        """The reply with the job's count under it, edited as it grows, then the file."""
+        head = reply_text(self.catalogs, out.reply, out.lang)
+
+        def text(line: Msg) -> str:
+            return f"{head}\n\n{self.catalogs.render(line, out.lang)}"
+
+        shown = await self.bot.send_message(out.chat_id, text(job.progress(0)))
+
+        async def show(line: Msg) -> None:
+            try:
+                await self.bot.edit_message_text(text(line), chat_id=out.chat_id, message_id=shown.message_id)
+            except TelegramAPIError:  # a count not shown is no reason to stop the work
+                log.warning("could not update the progress in chat %s", out.chat_id)
+
+        try:
+            content = await run_job(job, lambda done: show(job.progress(done)))
+        except Exception:
+            log.exception("job %s failed", job.filename)
+            await show(Msg("job.failed"))
+            return
+        await show(job.finished())
+        await self.bot.send_document(out.chat_id, BufferedInputFile(content, job.filename))
 
     async def _send_one(self, chat_id: int, text: str, markup: Markup) -> None:
         for attempt in range(MAX_SEND_ATTEMPTS):
@@ -124,19 +153,22 @@ class TelegramOutput:
             await set_chat_commands(self.bot, self.catalogs, change)
 
 
+# Commands whose English menu shows an English name (both names work in either language).
+ENGLISH_NAMES = {"dokumen": "documents", "verifikasi": "verify", "pengingat": "reminders", "bantuan": "help",
+                 "bahasa": "language", "batal": "cancel"}
+
+
 def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset[str]) -> list[BotCommand]:
-    english = lang == "en"
-    names = ["isi", "status", "jp", "riwayat", "program"]
+    names = ["isi", "status", "jp", "riwayat", "program", "dokumen"]
     if is_coach or "coach_profesi" in roles:
         names += ["tinjau", "coachee"]
     if roles & {"pic", "koordinator", "pembina"}:
         names += ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor"]
     if "pembina" in roles:
         names += ["laporan", "audit"]
-    names += ["reminders" if english else "pengingat", "help" if english else "bantuan",
-              "language" if english else "bahasa", "cancel" if english else "batal"]
-    aliases = {"reminders": "pengingat", "help": "bantuan", "language": "bahasa", "cancel": "batal"}
-    return [BotCommand(command=n, description=catalogs.text(lang, f"cmd.{aliases.get(n, n)}")) for n in names]
+    names += ["verifikasi", "pengingat", "bantuan", "bahasa", "batal"]
+    shown = ENGLISH_NAMES if lang == "en" else {}
+    return [BotCommand(command=shown.get(n, n), description=catalogs.text(lang, f"cmd.{n}")) for n in names]
 
 
 async def set_default_commands(bot: Bot, catalogs: Catalogs) -> None:
@@ -236,7 +268,11 @@ def build_dispatcher(app: Bina, catalogs: Catalogs, queued: Callable[[], None] |
 
 
 async def register_commands(bot: Bot, app: Bina, catalogs: Catalogs) -> None:
-    """Default lists, then each linked coach's or admin's own list."""
+    """Default lists, then each linked coach's or admin's own list; and the
+    bot's @username, where the settings did not give it."""
+    if app.settings.bot_username is None:
+        me = await bot.get_me()
+        app.settings = replace(app.settings, bot_username=me.username)
     await set_default_commands(bot, catalogs)
     async with app.db.transaction() as s:
         people = await repo.linked_people(s)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Catalogs
+from bot.jobs import Job
 from flows import conversation
 from flows.conversation import Context, ReviewCommentState, State
 from flows.form_engine import FormState
@@ -32,6 +33,7 @@ class Outgoing:
     chat_id: int
     lang: str
     reply: Reply
+    job: Job | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class Settings:
     catalogs: Catalogs
     default_timezone: str = "Asia/Jakarta"
     default_locale: str = "id"
+    # The bot's @username, for links that open it (a document's QR code).
+    bot_username: str | None = None
 
     def timezone_of(self, person: Person) -> str:
         return person.timezone or self.default_timezone
@@ -90,6 +94,10 @@ class Turn:
 
     def reply(self, *replies: Reply) -> None:
         self.result.messages.extend(Outgoing(self.sender.chat_id, self.lang, r) for r in replies)
+
+    def run(self, reply: Reply, job: Job) -> None:
+        """Show `reply` with the job's progress under it, then send its file."""
+        self.result.messages.append(Outgoing(self.sender.chat_id, self.lang, reply, job))
 
     def say(self, key: str, **params: object) -> None:
         self.reply(Reply((Msg(key, params),)))

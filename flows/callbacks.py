@@ -182,13 +182,32 @@ class VerifyRecap:
     report: int
 
 
+@dataclass(frozen=True, slots=True)
+class GetDocument:
+    """/dokumen: one of the person's documents as PDF (a kind of
+    flows.documents.KIND_CODES, its program and period)."""
+
+    PREFIX: ClassVar[str] = "dk"
+    kind: str
+    program: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBundle:
+    """/dokumen: a PIC's ZIP of the unit's documents of a quarter (2026-Q3)."""
+
+    PREFIX: ClassVar[str] = "dz"
+    period: str
+
+
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
             | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
-            | ConfirmRemind | SendToPics | SendRecap | VerifyRecap)
+            | ConfirmRemind | SendToPics | SendRecap | VerifyRecap | GetDocument | UnitBundle)
 _ALL: tuple[type[Any], ...] = (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
     NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind, SendToPics,
-    SendRecap, VerifyRecap,
+    SendRecap, VerifyRecap, GetDocument, UnitBundle,
 )
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in _ALL}
 if len(_KINDS) != len(_ALL):

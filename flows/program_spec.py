@@ -231,6 +231,29 @@ Reminders = Annotated[StageWindowReminders | CadenceReminders | CoachBacklogRemi
                       Field(discriminator="kind")]
 
 
+class QuarterlyProof(_Strict):
+    """A Bukti Keterangan for each quarter in which the person held dialogs
+    (K:829-852): the JP of the program's dialogs held in that quarter,
+    signed by the Kepala Unit Kerja / Satuan Kerja. `issuer` is the instansi
+    printed under its title."""
+
+    kind: Literal["quarterly_proof"]
+    issuer: str
+
+
+class Certificate(_Strict):
+    """A certificate once `after` is complete (the coach's evaluation,
+    K:1045), to the coachee, the coach, or both (K:1091-1101), signed by the
+    Kepala Unit Kerja."""
+
+    kind: Literal["certificate"]
+    after: str
+    to: tuple[Literal["coachee", "coach"], ...] = Field(default=("coachee", "coach"), min_length=1)
+
+
+Documents = Annotated[QuarterlyProof | Certificate, Field(discriminator="kind")]
+
+
 class ProgramSpec(_Strict):
     id: str
     version: int = Field(ge=1)
@@ -238,6 +261,23 @@ class ProgramSpec(_Strict):
     enrolment: Enrolment = Enrolment(mode="automatic")
     activities: tuple[Activity, ...] = Field(min_length=1)
     reminders: tuple[Reminders, ...] = ()
+    documents: tuple[Documents, ...] = ()
+
+    @model_validator(mode="after")
+    def _documents_name_activities(self) -> ProgramSpec:
+        ids = {a.id for a in self.activities}
+        for d in self.documents:
+            if isinstance(d, Certificate) and d.after not in ids:
+                raise ValueError(f"documents: certificate after unknown activity {d.after!r}")
+        return self
+
+    @property
+    def quarterly_proof(self) -> QuarterlyProof | None:
+        return next((d for d in self.documents if isinstance(d, QuarterlyProof)), None)
+
+    @property
+    def certificate(self) -> Certificate | None:
+        return next((d for d in self.documents if isinstance(d, Certificate)), None)
 
     @field_validator("activities")
     @classmethod

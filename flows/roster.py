@@ -17,7 +17,10 @@ COLUMNS = (
 # Optional last columns, in this order; either may be left out.
 OPTIONAL_COLUMNS = ("nip_penilai", "talenta")
 # coach_profesi: may be asked to coach in the Profesi/Talenta programs.
-ROLES = frozenset({"pic", "koordinator", "pembina", "admin", "coach_profesi"})
+# kepala_unit: the Kepala Unit Kerja / Satuan Kerja, who signs the unit's
+# Bukti Keterangan and certificates (K:848, K:1093).
+HEAD_ROLE = "kepala_unit"
+ROLES = frozenset({"pic", "koordinator", "pembina", "admin", "coach_profesi", HEAD_ROLE})
 YES = frozenset({"ya", "y", "yes", "1", "true", "x"})
 NO = frozenset({"", "tidak", "t", "no", "n", "0", "false", "-"})
 LEVELS = frozenset({"madya", "muda", "pertama"})

@@ -295,3 +295,25 @@ class RecapReport(Base):
     sent_at: Mapped[datetime]
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     verified_at: Mapped[datetime | None]
+
+
+class IssuedDocument(Base):
+    """A document Bina issued (Bukti Keterangan, certificate) with the facts
+    it states and its verification code. When the facts change (a dialog
+    confirmed later in the quarter), the next version gets a new code and
+    the earlier one verifies as replaced."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("kind", "employee_id", "program", "period", "version", name="uq_documents_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # flows.documents.Kind
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)  # whom it names
+    program: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))  # 2026-Q3, or the enrolment a certificate closes
+    version: Mapped[int] = mapped_column(Integer)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime]

@@ -12,11 +12,11 @@ from storage.db import Database
 UNIT_UTAMA = "Sekretariat Jenderal"
 
 # name -> (nip, jabatan, unit_kerja, atasan name, peran, telegram id); koor also coaches
-# in the Profesi/Talenta programs and dedi is a Talenta.
+# in the Profesi/Talenta programs, budi heads Bagian Umum (signs its documents) and dedi is a Talenta.
 PEOPLE = {
     "kepala": ("197001011995011001", "Sekretaris Jenderal", "Biro Umum", None, "pembina", 500),
     "koor": ("197502021999031002", "Kepala Biro SDM", "Biro SDM", "kepala", "koordinator,coach_profesi", 501),
-    "budi": ("198001012005011001", "Kepala Bagian Umum", "Bagian Umum", "kepala", "", 101),
+    "budi": ("198001012005011001", "Kepala Bagian Umum", "Bagian Umum", "kepala", "kepala_unit", 101),
     "sari": ("198502022010012002", "Analis SDM Aparatur", "Bagian Umum", "budi", "pic", 102),
     "ani": ("199003032015031003", "Pranata Komputer", "Bagian Umum", "budi", "", 103),
     "dedi": ("199104042016041004", "Arsiparis", "Bagian Umum", "budi", "", 104),

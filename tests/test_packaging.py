@@ -37,4 +37,5 @@ def test_build_ships_code_specs_catalogs_and_migrations_without_warnings(tmp_pat
     assert "would be ignored" not in log and "`packages` configuration" not in log, log
     assert _files(lib, SHIPPED) == _files(ROOT, SHIPPED)
     assert {"flows/programs/kemenkes_tetap.yaml", "locales/id/LC_MESSAGES/bina.po",
-            "storage/migrations/script.py.mako"} <= _files(lib, SHIPPED)
+            "storage/migrations/script.py.mako", "bot/templates/bukti_keterangan.html",
+            "bot/templates/document.css"} <= _files(lib, SHIPPED)

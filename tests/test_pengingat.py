@@ -42,8 +42,8 @@ async def test_each_person_sees_the_kinds_that_concern_them(db: Database, clock:
     await h.say(tg["koor"], "/pengingat")  # Fajar's coach, and koordinator
     assert len(h.buttons(tg["koor"])) == 3
     catalogs = Catalogs()
-    assert [c.command for c in command_list(catalogs, "id", False, frozenset({"pic"}))][5:11] == \
-        ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor", "pengingat"]
+    assert [c.command for c in command_list(catalogs, "id", False, frozenset({"pic"}))][6:13] == \
+        ["belum_isi", "rekap", "jpl", "ingatkan", "ekspor", "verifikasi", "pengingat"]
     assert "ingatkan" not in [c.command for c in command_list(catalogs, "en", True, frozenset())]
     assert "reminders" in [c.command for c in command_list(catalogs, "en", True, frozenset())]
 

@@ -16,6 +16,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageText,
     GetMe,
     SendDocument,
     SendMessage,
@@ -63,6 +64,9 @@ class LocalBotAPI(BaseSession):
                            chat=Chat(id=int(method.chat_id), type="private"),
                            photo=[PhotoSize(file_id=f"p{next(self._ids)}", file_unique_id="u", width=1,
                                             height=1)])
+        if isinstance(method, EditMessageText):
+            return Message(message_id=int(method.message_id or 0), date=datetime.now(UTC),
+                           chat=Chat(id=int(method.chat_id or 0), type="private"), text=method.text)
         if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):
             return True
         if isinstance(method, GetMe):
@@ -97,6 +101,10 @@ class RecordingSession(LocalBotAPI):
         """The files sent to a chat, oldest first (name in .filename, bytes in .data)."""
         return [c.document for c in self.calls if isinstance(c, SendDocument) and c.chat_id == chat_id
                 and isinstance(c.document, BufferedInputFile)]
+
+    def edits(self, chat_id: int) -> list[str]:
+        """The texts of messages edited in a chat (a job's count), oldest first."""
+        return [c.text for c in self.calls if isinstance(c, EditMessageText) and c.chat_id == chat_id]
 
     def photos(self, chat_id: int) -> list[BufferedInputFile]:
         return [c.photo for c in self.calls if isinstance(c, SendPhoto) and c.chat_id == chat_id

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.handlers import (
     account,
+    documents,
     exports,
     forms,
     ingatkan,
@@ -27,6 +28,7 @@ from flows.callbacks import (
     CoacheeForms,
     ConfirmRemind,
     EnrolAction,
+    GetDocument,
     JoinProgram,
     NewEntry,
     NotFilledPage,
@@ -39,6 +41,7 @@ from flows.callbacks import (
     Shortcut,
     Snooze,
     ToggleReminder,
+    UnitBundle,
     VerifyRecap,
     ViewRecord,
 )
@@ -67,6 +70,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "jpl": exports.jp_recap,
     "audit": exports.audit_log,
     "laporan": reports.reports,
+    "dokumen": documents.documents, "documents": documents.documents,
+    "verifikasi": documents.verify, "verify": documents.verify,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
@@ -87,4 +92,6 @@ BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
     Snooze: reminders.snooze_pressed,
     ToggleReminder: reminders.toggle_pressed,
     ConfirmRemind: ingatkan.confirm_pressed,
+    GetDocument: documents.document_pressed,
+    UnitBundle: documents.bundle_pressed,
 }

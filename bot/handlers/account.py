@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.documents import verification
 from bot.turn import CommandsChanged, Outgoing, Result, Sender, Settings, Turn
 from flows.access import monitoring_scope
 from flows.callbacks import PickLanguage, pack
@@ -15,6 +17,9 @@ from flows.messages import Button, Msg, Reply, say
 from flows.roster import normalize_phone
 from storage import repo
 from storage.repo import Person, Redeem
+
+# What the link in a document's QR code starts the bot with (bot.documents.verify_target).
+VERIFY_START = "v_"
 
 # --- people not yet linked ----------------------------------------------------
 
@@ -33,6 +38,9 @@ async def unregistered(
     def reply(r: Reply) -> Result:
         return Result([Outgoing(sender.chat_id, lang, r)])
 
+    code = verify_code(event)
+    if code is not None:  # anyone may check a document, with or without an account
+        return reply(Reply(tuple(await verification(s, code, ZoneInfo(app.default_timezone)))))
     if isinstance(event, CommandReceived) and event.name == "start" and event.args.strip():
         outcome, person = await repo.redeem_invite(s, event.args.strip(), sender.telegram_id, lang, now)
         if outcome is Redeem.OK and person is not None:
@@ -71,7 +79,22 @@ async def _welcome(s: AsyncSession, person: Person, sender: Sender, lang: str) -
 # --- everyone's commands ---------------------------------------------------------
 
 
+def verify_code(event: Event) -> str | None:
+    """The code to verify: of /verifikasi CODE, or of the link in a
+    document's QR code (/start v_CODE); None for anything else."""
+    if not isinstance(event, CommandReceived):
+        return None
+    if event.name in ("verifikasi", "verify"):
+        return event.args
+    if event.name == "start" and event.args.startswith(VERIFY_START):
+        return event.args.removeprefix(VERIFY_START)
+    return None
+
+
 async def start(t: Turn, state: State, args: str) -> State:
+    if args.startswith(VERIFY_START):
+        t.reply(Reply(tuple(await verification(t.s, args.removeprefix(VERIFY_START), t.zone))))
+        return state
     t.say("start.already_linked_code" if args else "start.already_linked", name=t.person.nama)
     return state
 

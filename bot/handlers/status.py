@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot import issuing
 from bot.handlers.taking_part import Taking, taking_part
 from bot.turn import Turn
 from flows import form_engine
+from flows.callbacks import Shortcut, pack
 from flows.conversation import State
 from flows.jp import totals_by_program
-from flows.messages import Msg, Reply
+from flows.messages import Button, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR, ActivityWindow, Status, windows
 from flows.program_spec import Activity
 from flows.workflow import EnrolmentStatus
@@ -39,7 +41,11 @@ async def status(t: Turn, state: State, args: str) -> State:
         lines.append(Msg("status.no_coach"))
     total = sum(jp_by_program.values(), Decimal(0))
     lines.append(Msg("status.jp", {"jp": total, "target": JP_RIGHT_PER_YEAR}))
-    t.reply(Reply(tuple(lines)))
+    papers = await issuing.offers_for(t.s, t.specs, t.person, year, t.today, t.zone)
+    if papers:
+        lines.append(Msg("status.documents", {"count": len(papers)}))
+    t.reply(Reply(tuple(lines), ((Button(Msg("status.documents_button"), pack(Shortcut("dokumen"))),),)
+                  if papers else ()))
     return state
 
 

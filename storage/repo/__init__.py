@@ -5,7 +5,7 @@ is one transaction, whatever it touches. Callers use `repo.<name>`; each
 concern lives in its own module.
 """
 
-from storage.repo import audit, outbox, reminding, reports
+from storage.repo import audit, documents, outbox, reminding, reports
 from storage.repo._base import Person, SubmissionRecord
 from storage.repo.enrolments import (
     EnrolmentRecord,
@@ -42,6 +42,7 @@ from storage.repo.people import (
     linked_people,
     new_code,
     open_turn,
+    people_by_ids,
     people_by_phone,
     person_by_id,
     person_by_telegram,
@@ -85,6 +86,7 @@ __all__ = [
     "create_draft",
     "create_invites",
     "decide",
+    "documents",
     "enrolment_for_update",
     "enrolments_of",
     "existing_nips",
@@ -103,6 +105,7 @@ __all__ = [
     "open_turn",
     "outbox",
     "outbox_tally",
+    "people_by_ids",
     "people_by_phone",
     "people_with_role",
     "person_by_id",

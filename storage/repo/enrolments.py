@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.workflow import EnrolmentStatus
 from storage.models import Employee, Enrolment
 from storage.repo._base import Person, _exec, _insert, _person, _person_query
+from storage.repo.people import people_by_ids
 
 _ENROLMENTS = Enrolment.__table__
 
@@ -99,7 +100,7 @@ async def requests_for(session: AsyncSession, coach_id: int) -> list[tuple[Enrol
     rows = (await _exec(session, select(_ENROLMENTS).where(
         _ENROLMENTS.c.coach_id == coach_id, _ENROLMENTS.c.status == EnrolmentStatus.REQUESTED.value,
     ).order_by(_ENROLMENTS.c.requested_at))).all()
-    people = await _people(session, {r.employee_id for r in rows})
+    people = await people_by_ids(session, {r.employee_id for r in rows})
     return [(_enrolment(r), people[r.employee_id]) for r in rows if r.employee_id in people]
 
 
@@ -109,7 +110,7 @@ async def chosen_coachees(session: AsyncSession, coach_id: int) -> list[tuple[En
         _ENROLMENTS.c.coach_id == coach_id,
         _ENROLMENTS.c.status.in_([EnrolmentStatus.ACTIVE.value, EnrolmentStatus.COMPLETED.value]),
     ).order_by(_ENROLMENTS.c.program, _ENROLMENTS.c.cycle))).all()
-    people = await _people(session, {r.employee_id for r in rows})
+    people = await people_by_ids(session, {r.employee_id for r in rows})
     return [(_enrolment(r), people[r.employee_id]) for r in rows if r.employee_id in people]
 
 
@@ -124,8 +125,3 @@ async def people_with_role(session: AsyncSession, role: str, unit_utama_id: int 
             (p.unit_utama_id == unit_utama_id if unit_utama_id is not None else p.unit_id == unit_id)]
 
 
-async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
-    if not ids:
-        return {}
-    rows = await _exec(session, _person_query().where(Employee.id.in_(ids)))
-    return {p.id: p for p in map(_person, rows)}

@@ -39,6 +39,13 @@ async def person_by_id(session: AsyncSession, employee_id: int) -> Person | None
     return _person(row) if row else None
 
 
+async def people_by_ids(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    rows = await _exec(session, _person_query().where(Employee.id.in_(ids)))
+    return {p.id: p for p in map(_person, rows)}
+
+
 async def people_by_phone(session: AsyncSession, phone: str) -> list[Person]:
     rows = (await _exec(session, _person_query().where(Employee.phone == phone))).all()
     return [_person(r) for r in rows]

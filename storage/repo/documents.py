@@ -1,0 +1,107 @@
+"""Documents issued, with the facts they state and their verification
+codes; and the facts they are made of (JP per quarter, the unit's head)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.documents import CODE_ALPHABET, CODE_LENGTH
+from flows.roster import HEAD_ROLE
+from storage.models import Employee, IssuedDocument, JpLine
+from storage.repo._base import Person, _exec, _insert, _person, _person_query
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    code: str
+    kind: str
+    employee_id: int
+    program: str
+    period: str
+    version: int
+    facts: dict[str, Any]
+    issued_at: datetime
+    # The code of the version that replaced it, if the facts changed since.
+    replaced_by: str | None = None
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _issued(r: Any, replaced_by: str | None = None) -> Issued:
+    return Issued(r.code, r.kind, r.employee_id, r.program, r.period, r.version, r.facts, r.issued_at,
+                  replaced_by)
+
+
+async def issue(session: AsyncSession, kind: str, employee_id: int, program: str, period: str,
+                facts: dict[str, Any], now: datetime) -> Issued:
+    """The document stating these facts: the one issued before if it states
+    the same, else a new version with a new code. Two requests at once
+    collide on the version; the update is retried and finds the winner's."""
+    latest = (await _exec(session, select(IssuedDocument.__table__).where(
+        IssuedDocument.kind == kind, IssuedDocument.employee_id == employee_id,
+        IssuedDocument.program == program, IssuedDocument.period == period,
+    ).order_by(IssuedDocument.version.desc()).limit(1))).first()
+    if latest is not None and latest.facts == facts:
+        return _issued(latest)
+    new = Issued(_new_code(), kind, employee_id, program, period, latest.version + 1 if latest else 1, facts,
+                 now)
+    await _exec(session, _insert(session, IssuedDocument).values(
+        code=new.code, kind=kind, employee_id=employee_id, program=program, period=period,
+        version=new.version,
+        facts=facts, issued_at=now))
+    return new
+
+
+async def by_code(session: AsyncSession, code: str) -> Issued | None:
+    table = IssuedDocument.__table__
+    found = (await _exec(session, select(table).where(IssuedDocument.code == code))).first()
+    if found is None:
+        return None
+    newest = (await _exec(session, select(IssuedDocument.code).where(
+        IssuedDocument.kind == found.kind, IssuedDocument.employee_id == found.employee_id,
+        IssuedDocument.program == found.program, IssuedDocument.period == found.period,
+        IssuedDocument.version > found.version,
+    ).order_by(IssuedDocument.version.desc()).limit(1))).scalar()
+    return _issued(found, newest)
+
+
+async def jp_between(session: AsyncSession, employee_ids: Sequence[int], program: str, first: date,
+                     last: date) -> dict[int, tuple[Decimal, int]]:
+    """Per person, the JP credited for the program's activities held from
+    `first` to `last`, and how many activities earned it (reversals net out)."""
+    per_activity = (select(JpLine.employee_id, JpLine.submission_id, func.sum(JpLine.credited).label("jp"))
+                    .where(JpLine.employee_id.in_(employee_ids), JpLine.program == program,
+                           JpLine.day >= first, JpLine.day <= last)
+                    .group_by(JpLine.employee_id, JpLine.submission_id).subquery())
+    rows = await _exec(session, select(per_activity.c.employee_id, func.sum(per_activity.c.jp),
+                                       func.count().filter(per_activity.c.jp > 0))
+                       .group_by(per_activity.c.employee_id))
+    return {e: (Decimal(jp).quantize(Decimal("0.1")), int(n)) for e, jp, n in rows.all() if jp}
+
+
+async def heads_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Person]:
+    """The Kepala Unit Kerja of each unit given, where the roster names one."""
+    rows = (await _exec(session, _person_query().where(
+        Employee.unit_id.in_(unit_ids), Employee.roles.contains(HEAD_ROLE)).order_by(Employee.id))).all()
+    heads: dict[int, Person] = {}
+    for r in rows:
+        p = _person(r)
+        if HEAD_ROLE in p.roles:
+            heads.setdefault(p.unit_id, p)
+    return heads
+
+
+async def people_in_unit(session: AsyncSession, unit_id: int) -> list[Person]:
+    rows = (await _exec(session, _person_query().where(Employee.unit_id == unit_id)
+                        .order_by(Employee.nama, Employee.id))).all()
+    return [_person(r) for r in rows]
