@@ -57,6 +57,7 @@ bench: install-dev
 	$(BIN)/python bench/form_throughput.py
 	$(BIN)/python bench/belum_isi.py
 	$(BIN)/python bench/recap.py
+	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/reminder_tick.py
 

@@ -5,6 +5,7 @@ Pure functions of the stored facts, run in a worker thread."""
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,9 +42,15 @@ def _qr(target: str) -> str:
     return str(segno.make(target, error="m").svg_data_uri(scale=4, border=0))
 
 
+_THREAD = threading.local()
+
+
 def _pdf(html: str) -> bytes:
-    # A font configuration per document: WeasyPrint's is not shared across threads.
-    return bytes(HTML(string=html).write_pdf(font_config=FontConfiguration()))
+    # One font configuration per worker thread: WeasyPrint's may not be shared
+    # across threads, and a new one per document costs memory that is not given back.
+    if not hasattr(_THREAD, "fonts"):
+        _THREAD.fonts = FontConfiguration()
+    return bytes(HTML(string=html).write_pdf(font_config=_THREAD.fonts))
 
 
 def proof_pdf(f: ProofFacts, code: str, bot_username: str | None) -> bytes:
