@@ -1,5 +1,6 @@
-"""The demo unit of `bina demo`: five people of one Bagian Umum and a
-profesi coach of the same unit utama, each linked to a fake Telegram account,
+"""The demo unit of `bina demo`: five people of one Bagian Umum (its head
+signs its documents), a profesi coach, the koordinator and the pembina of the
+same unit utama, each linked to a fake Telegram account,
 so the demo can speak as any of them. Dedi is marked as a Talenta, so every
 Kemenkes program can be tried; the same people serve any other program."""
 
@@ -16,7 +17,8 @@ from storage.db import Database
 # nip_penilai, talenta
 DEMO_ROSTER = [
     ("198001012005011001", "Budi Santoso", "Kepala Bagian Umum", "Pembina (IV/a)", "madya",
-     "Sekretariat Jenderal", "Bagian Umum", "", "081200000001", "budi@example.go.id", "", "WIB", "", ""),
+     "Sekretariat Jenderal", "Bagian Umum", "", "081200000001", "budi@example.go.id", "kepala_unit", "WIB",
+     "", ""),
     ("198502022010012002", "Sari Wulandari", "Analis SDM Aparatur", "Penata (III/c)", "pertama",
      "Sekretariat Jenderal", "Bagian Umum", "198001012005011001", "081200000002",
      "sari@example.go.id", "pic", "WIB", "", ""),
@@ -32,9 +34,16 @@ DEMO_ROSTER = [
     ("197806062003122006", "Rina Hartati", "Widyaiswara Ahli Madya", "Pembina Tk. I (IV/b)", "madya",
      "Sekretariat Jenderal", "Bagian Kepegawaian", "", "081200000006", "rina@example.go.id",
      "coach_profesi", "WIB", "", ""),
+    ("197502021999031002", "Ratna Sari", "Kepala Biro SDM", "Pembina Utama Muda (IV/c)", "madya",
+     "Sekretariat Jenderal", "Biro SDM", "", "081200000007", "ratna@example.go.id", "koordinator", "WIB",
+     "", ""),
+    ("197001011995011001", "Hendra Wijaya", "Sekretaris Jenderal", "Pembina Utama (IV/e)", "madya",
+     "Sekretariat Jenderal", "Biro Umum", "", "081200000008", "hendra@example.go.id", "pembina", "WIB",
+     "", ""),
 ]
 ROLES = [Msg("demo.role.coach"), Msg("demo.role.pic"), Msg("demo.role.coachee"),
-         Msg("demo.role.talenta"), Msg("demo.role.coachee"), Msg("demo.role.coach_profesi")]
+         Msg("demo.role.talenta"), Msg("demo.role.coachee"), Msg("demo.role.coach_profesi"),
+         Msg("demo.role.koordinator"), Msg("demo.role.pembina")]
 TELEGRAM_ID_BASE = 1000
 FIRST_PERSONA = TELEGRAM_ID_BASE + 3  # Ani, a coachee
 NAMES = {TELEGRAM_ID_BASE + i: row[1] for i, row in enumerate(DEMO_ROSTER, 1)}

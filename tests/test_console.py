@@ -132,8 +132,10 @@ def test_unknown_console_command_is_refused_not_answered(url: str, sent: list[tu
 
 def test_help_and_persona_switch(url: str, sent: list[tuple[Sender, Event]]) -> None:
     text = demo(url, ":help", ":as 9", ":as 1", ":who", ":q")
-    assert "Perintah konsol" in text and "(pakai :as 1–6)" in text
-    assert "(sekarang Anda Budi Santoso)" in text and " → 1. Budi Santoso (coach)" in text
+    assert "Perintah konsol" in text and "(pakai :as 1–8)" in text
+    assert "(sekarang Anda Budi Santoso)" in text and " → 1. Budi Santoso (coach, kepala unit kerja)" in text
+    assert "7. Ratna Sari (koordinator unit utama)" in text
+    assert "8. Hendra Wijaya (pembina, seluruh instansi)" in text
     assert not sent
 
 
