@@ -154,3 +154,45 @@ def test_reminders_preview_outbox_and_audit(env: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "2026-11-23 10:00  198001012005011001  Budi Santoso  ekspor  unit_kerja Bagian Umum" in out
     assert "1 entries since 2026-11-01" in out
+
+
+def test_verify_a_documents_code(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`bina verify CODE` says what /verifikasi says; the exit code tells a
+    script whether the code is a current genuine one."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from storage import repo
+    from storage.db import Database
+    from storage.models import Employee
+
+    assert main(["import-roster", str(EXAMPLE)]) == 0
+    facts = {"year": 2026, "quarter": 3, "issuer": "Kementerian Kesehatan", "jp": "6",
+             "dialogs": 3, "penilai": None, "signer": None,
+             "pegawai": {"nama": "Ani Lestari", "nip": "199003032015031003", "pangkat": "", "jabatan": "",
+                         "unit": "Bagian Umum"}}
+
+    async def issue() -> tuple[str, str]:
+        db = Database(os.environ["DATABASE_URL"])
+        async with db.transaction() as s:
+            ani = (await s.execute(select(Employee.id).where(Employee.nip == facts["pegawai"]["nip"]))
+                   ).scalar_one()
+            first = await repo.documents.issue(s, "bukti_keterangan", ani, "kemenkes_tetap", "2026-Q3", facts,
+                                               datetime(2026, 10, 1, tzinfo=UTC))
+            second = await repo.documents.issue(s, "bukti_keterangan", ani, "kemenkes_tetap", "2026-Q3",
+                                                {**facts, "jp": "8", "dialogs": 4},
+                                                datetime(2026, 10, 2, tzinfo=UTC))
+        await db.dispose()
+        return first.code, second.code
+
+    old, new = asyncio.run(issue())
+    capsys.readouterr()
+    assert main(["verify", new.lower()]) == 0
+    out = capsys.readouterr().out
+    assert "Dokumen asli" in out and "Ani Lestari (NIP 199003032015031003)" in out and "8 JP" in out
+    assert main(["verify", old]) == 1
+    assert "sudah diganti" in capsys.readouterr().out
+    assert main(["verify", "ABCD-EFGH-JKMN"]) == 1
+    assert "tidak dikenal" in capsys.readouterr().out
