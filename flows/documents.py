@@ -36,6 +36,14 @@ def period_of_quarter(year: int, quarter: int) -> str:
     return f"{year}-Q{quarter}"
 
 
+def parse_quarter(period: str) -> tuple[int, int] | None:
+    """(year, quarter) of "2026-Q3"; None for anything else (a forged button)."""
+    year, sep, quarter = period.partition("-Q")
+    if not (sep and year.isdigit() and len(year) == 4 and quarter in ("1", "2", "3", "4")):
+        return None
+    return int(year), int(quarter)
+
+
 def format_code(raw: str) -> str:
     """ABCD-EFGH-JKMN: in groups of four, as printed."""
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from flows.callbacks import GetDocument, UnitBundle, pack
-from flows.documents import normalise_code, quarter_span
+from flows.documents import normalise_code, parse_quarter, quarter_span
 from flows.program import Status
 from flows.spec import SpecError, parse_spec
 from storage.db import Database
@@ -120,6 +120,8 @@ async def test_documents_are_each_persons_own(db: Database, clock: Clock) -> Non
     await held(db, "ani", "checkin2", date(2026, 8, 4))
     forged = pack(GetDocument("b", "kemenkes_tetap", "2026-Q3"))
     assert "tidak (lagi) tersedia" in texts(await h.press(tg["dedi"], forged))
+    assert "tidak (lagi) tersedia" in texts(await h.press(tg["dedi"], pack(GetDocument("b", "x", "zzzz"))))
+    assert "tidak (lagi) tersedia" in texts(await h.press(tg["sari"], pack(UnitBundle("2026-Q9"))))
     assert h.session.documents(tg["dedi"]) == []
     assert "Belum ada" in texts(await h.say(tg["dedi"], "/dokumen"))
     assert "Tulis tahunnya" in texts(await h.say(tg["dedi"], "/dokumen tahun lalu"))
@@ -224,6 +226,8 @@ def test_quarter_spans() -> None:
     assert quarter_span(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
     assert normalise_code("abcd efgh-jkmn") == "ABCDEFGHJKMN"
     assert normalise_code("ABCD-EFGH-JKM0") is None  # 0 is never in a code
+    assert parse_quarter("2026-Q3") == (2026, 3)
+    assert [parse_quarter(p) for p in ("2026-Q9", "abcd-Q1", "2026-Q", "e12", "")] == [None] * 5
 
 
 def test_a_certificate_names_an_activity_of_its_program() -> None:

@@ -30,6 +30,7 @@ from flows.documents import (
     ProofFacts,
     format_code,
     normalise_code,
+    parse_quarter,
     period_of_quarter,
     quarter_of,
 )
@@ -111,7 +112,8 @@ async def documents(t: Turn, state: State, args: str) -> State:
 async def document_pressed(t: Turn, state: State, cb: GetDocument) -> State:
     """One document, issued (or the one issued before, if it states the
     same) and sent as PDF."""
-    year = int(cb.period[:4]) if cb.kind == KIND_CODES["bukti_keterangan"] else t.today.year
+    quarter = parse_quarter(cb.period)
+    year = quarter[0] if quarter else t.today.year
     offers = await issuing.offers_for(t.s, t.specs, t.person, year, t.today, t.zone)
     offer = next((o for o in offers if (KIND_CODES[o.kind], o.program.id, o.period)
                   == (cb.kind, cb.program, cb.period)), None)
@@ -132,11 +134,11 @@ async def bundle_pressed(t: Turn, state: State, cb: UnitBundle) -> State:
     if not BUNDLE_ROLES & t.person.roles:
         t.say("doc.bundle_not_allowed")
         return state
-    try:
-        year, q = int(cb.period[:4]), int(cb.period[6:])
-    except ValueError:
+    quarter = parse_quarter(cb.period)
+    if quarter is None:
         t.say("doc.gone")
         return state
+    year, q = quarter
     people = await repo.documents.people_in_unit(t.s, t.person.unit_id)
     offers = await issuing.proofs(t.s, t.specs, people, year, [q])
     for p in people:
