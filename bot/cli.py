@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # WeasyPrint reports each step of every PDF at INFO; fontTools its subsetting.
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings()
     try:
         if args.command == "run":

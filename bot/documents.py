@@ -26,8 +26,8 @@ _CSS = resources.files("bot").joinpath("templates/document.css").read_text(encod
 
 
 def jp_text(jp: Decimal) -> str:
-    """6 JP rather than 6.0 JP; 2.5 stays."""
-    return f"{jp.normalize():f}"
+    """As the Bukti Keterangan, an Indonesian document, writes it: 6 JP, 2,5 JP."""
+    return f"{jp.normalize():f}".replace(".", ",")
 
 
 def verify_target(code: str, bot_username: str | None) -> str:

@@ -124,7 +124,7 @@ async def test_documents_are_each_persons_own(db: Database, clock: Clock) -> Non
     assert "tidak (lagi) tersedia" in texts(await h.press(tg["sari"], pack(UnitBundle("2026-Q9"))))
     assert h.session.documents(tg["dedi"]) == []
     assert "Belum ada" in texts(await h.say(tg["dedi"], "/dokumen"))
-    assert "Tulis tahunnya" in texts(await h.say(tg["dedi"], "/dokumen tahun lalu"))
+    assert "Tulis tahun antara 2000 dan 2026" in texts(await h.say(tg["dedi"], "/dokumen tahun lalu"))
 
 
 async def test_a_dialog_confirmed_by_chat_shows_in_status_and_documents(db: Database, clock: Clock) -> None:
@@ -136,7 +136,7 @@ async def test_a_dialog_confirmed_by_chat_shows_in_status_and_documents(db: Data
     await h.press(tg["budi"], h.button(tg["budi"], "1. Ani Test"))
     await h.press(tg["budi"], h.button(tg["budi"], "Konfirmasi"))
     status = texts(await h.say(tg["ani"], "/status"))
-    assert "siap diunduh (1): /dokumen" in status
+    assert "Dokumen Anda yang siap diunduh: 1 — /dokumen" in status
     listing = texts(await h.press(tg["ani"], h.button(tg["ani"], "Dokumen saya")))
     assert "Triwulan IV 2026: 2 JP (1 dialog)" in listing
 

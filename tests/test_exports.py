@@ -192,10 +192,10 @@ async def test_jpl_completion_rate_and_jp_per_unit_ranked_for_the_pembina(db: Da
             await repo.add_line(s, ani, None, LedgerLine("kemenkes_tetap", a.id, now.date(), Decimal(2),
                                                          Decimal(2), Decimal(2), "amount", Msg("x")), now)
     pic = texts(await h.say(tg["sari"], "/jpl"))
-    assert "Bagian Umum: Persentase Pengisian 20% (1 dari 5) · JP rata-rata 2.0 · mencapai 20 JP: 0" in pic
+    assert "Bagian Umum: Persentase Pengisian 20% (1 dari 5) · JP rata-rata 2 · mencapai 20 JP: 0" in pic
     assert "Jumlah" not in pic  # one unit: its line is the total
     pembina = texts(await h.say(tg["kepala"], "/jpl 2026"))
-    assert f"1. {UNIT_UTAMA}: Persentase Pengisian 12% (1 dari 8) · JP rata-rata 1.2" in pembina
+    assert f"1. {UNIT_UTAMA}: Persentase Pengisian 12% (1 dari 8) · JP rata-rata 1,2" in pembina
     assert "lembar JPL" in pembina
     assert "Persentase Pengisian 0% (0 dari 8)" in texts(await h.say(tg["koor"], "/jpl 2025"))
     assert "/jpl 2026" in texts(await h.say(tg["sari"], "/jpl tahun lalu"))

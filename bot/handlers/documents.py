@@ -16,7 +16,7 @@ from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import issuing
-from bot.documents import Paper, bundle, certificate_pdf, jp_text, proof_pdf
+from bot.documents import Paper, bundle, certificate_pdf, proof_pdf
 from bot.issuing import Offer
 from bot.jobs import Job
 from bot.turn import Turn
@@ -45,11 +45,11 @@ BUNDLE_ROLES = frozenset({"pic", HEAD_ROLE})
 def describe(kind: str, facts: ProofFacts | CertificateFacts) -> Msg:
     """One line naming a document: which, of what, for how much."""
     if isinstance(facts, ProofFacts):
-        return Msg("doc.proof_line", {"roman": facts.roman, "year": facts.year, "jp": jp_text(facts.jp),
+        return Msg("doc.proof_line", {"roman": facts.roman, "year": facts.year, "jp": facts.jp,
                                       "dialogs": facts.dialogs})
     key = "doc.cert_coach_line" if facts.role == "coach" else "doc.cert_coachee_line"
     return Msg(key, {"program": Msg(facts.program_title), "sessions": facts.sessions,
-                     "jp": jp_text(facts.jp), "other": facts.other})
+                     "jp": facts.jp, "other": facts.other})
 
 
 def _facts(kind: str, stored: dict[str, object]) -> ProofFacts | CertificateFacts:
@@ -77,7 +77,7 @@ def certificate_texts(t: Turn, f: CertificateFacts, code: str) -> dict[str, str]
     def day(d: date) -> str:
         return format_date(d, "d MMMM y", locale=t.lang)
 
-    params = {"program": Msg(f.program_title), "other": f.other, "sessions": f.sessions, "jp": jp_text(f.jp),
+    params = {"program": Msg(f.program_title), "other": f.other, "sessions": f.sessions, "jp": f.jp,
               "first": day(f.first_day), "last": day(f.last_day), "code": format_code(code)}
     keys = {"title": "doc.cert_title", "program": "doc.cert_program", "given_to": "doc.cert_given_to",
             "statement": f"doc.cert_{f.role}_statement", "period": "doc.cert_period",

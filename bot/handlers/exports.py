@@ -120,7 +120,8 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
 def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:
     amounts = [jp.get(i, Decimal(0)) for i in u.members]
     params = {"unit": u.unit, "share": f"{u.share(u.whole_cycle):.0%}", "whole": u.whole_cycle,
-              "total": u.total, "jp": f"{sum(amounts, Decimal(0)) / len(amounts):.1f}" if amounts else "0",
+              "total": u.total, "jp": (sum(amounts, Decimal(0)) / len(amounts)).quantize(Decimal("0.1"))
+              if amounts else Decimal(0),
               "reached": sum(a >= JP_RIGHT_PER_YEAR for a in amounts)}
     return Msg("recap.jp_line_ranked", {**params, "rank": rank}) if rank else Msg("recap.jp_line", params)
 
