@@ -46,6 +46,9 @@ class Field_(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: str
     label: str
+    # A few words for the field where a monitoring line names it (a rating's
+    # average in /rekap) and the question itself is too long; else `label`.
+    short_label: str | None = None
     hint: str | None = None
     required: bool = True
     options: tuple[Option, ...] = ()
@@ -159,7 +162,6 @@ class FormSpec(_Strict):
             keys.update(s.hints)
             for f in s.fields:
                 keys.add(f.label)
-                if f.hint:
-                    keys.add(f.hint)
+                keys.update(k for k in (f.short_label, f.hint) if k)
                 keys.update(o.label for o in f.options)
         return keys

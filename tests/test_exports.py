@@ -268,3 +268,159 @@ async def test_the_koordinator_reports_the_quarter_and_the_pembina_verifies(db: 
     assert "oleh koordinator" in texts(await h.press(tg["sari"], forged))
     await h.say(tg["sari"], "/rekap")
     assert "📤 Kirim ke pembina" not in h.buttons(tg["sari"])
+
+
+# --- ratings and certificates ------------------------------------------------------
+
+# The coach's three ratings of each coachee at the Evaluasi (kinerja, kompetensi, berakhlak).
+RATED = {"ani": (5, 4, 3), "dedi": (4, 4, 5), "eka": (2, 3, 5), "fajar": (2, 4, 5)}
+
+
+async def rate(db: Database, now: datetime, *names: str) -> None:
+    """The coach's evaluation of each one named, confirmed, its free text holding the marker."""
+    async with db.transaction() as s:
+        ids = dict((await s.execute(select(Employee.nip, Employee.id))).all())
+        s.add_all(Submission(
+            employee_id=ids[PEOPLE[n][0]], program="kemenkes_tetap", activity="evaluasi_coach", year=2026,
+            occurrence=0, form_id="evaluasi_coach", spec_version=1, cursor=0, status="confirmed", late=False,
+            answers={"nilai_kinerja": str(RATED[n][0]), "nilai_kompetensi": str(RATED[n][1]),
+                     "nilai_berakhlak": str(RATED[n][2]), "catatan_penilaian": MARKER, "tanggapan": MARKER,
+                     "masukan_tahun_depan": MARKER},
+            submitted_at=now, decided_at=now, created_at=now, updated_at=now) for n in names)
+
+
+def averages(*names: str) -> str:
+    """The expected line, from the values inserted: half up to one decimal, as Indonesian writes it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def mean(i: int) -> str:
+        value = Decimal(sum(RATED[n][i] for n in names)) / len(names)
+        return str(value.quantize(Decimal("0.1"), ROUND_HALF_UP)).replace(".", ",")
+
+    return (f"⭐ Rata-rata penilaian Evaluasi oleh Coach/Mentor (n={len(names)}): "
+            f"Kinerja {mean(0)} · Kompetensi {mean(1)} · BerAKHLAK {mean(2)}")
+
+
+async def test_rating_averages_only_over_three_respondents(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await rate(db, clock(), "ani", "dedi")
+    two = texts(await h.say(tg["sari"], "/rekap evaluasi"))
+    assert ("⭐ Rata-rata penilaian Evaluasi oleh Coach/Mentor: tidak ditampilkan, kurang dari 3 penilaian"
+            in two)
+    assert "Kinerja" not in two and "n=2" not in two
+
+    await rate(db, clock(), "eka")
+    three = texts(await h.say(tg["sari"], "/rekap evaluasi"))
+    assert averages("ani", "dedi", "eka") in three
+    assert "Kinerja 3,7 · Kompetensi 3,7 · BerAKHLAK 4,3" in three  # 11/3, 11/3, 13/3
+
+    # The koordinator: Bagian Keuangan's one rating shows nowhere, not even as the total less
+    # Bagian Umum's, so the total is withheld; the pembina's one unit utama has four.
+    await rate(db, clock(), "fajar")
+    koor = texts(await h.say(tg["koor"], "/rekap evaluasi"))
+    lines = koor.splitlines()
+    assert lines[lines.index(next(x for x in lines if "🏢 Bagian Umum:" in x)) + 1] == \
+        averages("ani", "dedi", "eka")
+    after_keuangan = lines[lines.index(next(x for x in lines if "🏢 Bagian Keuangan:" in x)) + 1]
+    assert "kurang dari 3 penilaian" in after_keuangan
+    assert "tidak ditampilkan untuk jumlah ini" in koor and "(n=4)" not in koor
+    assert "🏢 Biro SDM: selesai 0 dari 1" in koor  # a unit without ratings says too few as well
+    pembina = texts(await h.say(tg["kepala"], "/rekap evaluasi"))
+    assert averages("ani", "dedi", "eka", "fajar") in pembina
+    assert "Kinerja 3,3 · Kompetensi 3,8 · BerAKHLAK 4,5" in pembina  # 13/4 rounds half up
+    # Stages without ratings have no such line.
+    assert "Rata-rata" not in texts(await h.say(tg["kepala"], "/rekap rencana"))
+    assert MARKER not in two + three + koor + pembina
+
+
+def test_ratings_come_from_the_stage_forms_scale_fields() -> None:
+    from flows.ratings import stage_ratings
+
+    specs = load_specs()
+    evaluasi = stage_ratings(specs.forms, TETAP, TETAP.activity("evaluasi"))
+    assert [(r.activity, r.field, r.label, r.values) for r in evaluasi] == [
+        ("evaluasi_coach", "nilai_kinerja", "evaluasi_coach.nilai_kinerja.short", (1, 2, 3, 4, 5)),
+        ("evaluasi_coach", "nilai_kompetensi", "evaluasi_coach.nilai_kompetensi.short", (1, 2, 3, 4, 5)),
+        ("evaluasi_coach", "nilai_berakhlak", "evaluasi_coach.nilai_berakhlak.short", (1, 2, 3, 4, 5))]
+    assert [r.field for r in stage_ratings(specs.forms, TETAP, TETAP.activity("checkin2"))] == \
+        ["berakhlak_konsistensi"]
+    assert stage_ratings(specs.forms, TETAP, TETAP.activity("rencana")) == []
+    profesi = specs.programs["kemenkes_profesi"]
+    assert all(stage_ratings(specs.forms, profesi, s) == [] for s in profesi.stages)
+
+
+def test_a_total_is_withheld_when_it_would_give_a_small_unit_away() -> None:
+    from decimal import Decimal
+
+    from flows.ratings import Rating, Sums, rating_lines
+
+    r = Rating("evaluasi_coach", "nilai_kinerja", "k", (1, 2, 3, 4, 5))
+
+    def of(forms: int, total: int) -> Sums:
+        return Sums(forms, {r.field: forms}, {r.field: total})
+
+    units, [total] = rating_lines([r], ["A", "B"], {("A", r.activity): of(5, 20),
+                                                    ("B", r.activity): of(1, 5)})
+    assert [a.averages[0][1] for a in (*units["A"], *units["B"])] == [Decimal("4.0"), None]
+    assert total.withheld and not total.shown and total.respondents == 6
+    # Units that hide theirs together hold three: the total shows, the units do not.
+    units, [total] = rating_lines([r], ["A", "B"], {("A", r.activity): of(2, 9), ("B", r.activity): of(1, 1)})
+    assert not any(a.shown for a in (*units["A"], *units["B"]))
+    assert total.averages[0][1] == Decimal("3.3") and not total.withheld
+    # Nobody has answered yet: no line at all.
+    assert rating_lines([r], ["A"], {}) == ({"A": []}, [])
+
+
+async def test_jpl_counts_profesi_completions_and_certificates_per_quarter(db: Database,
+                                                                          clock: Clock) -> None:
+    """K:1582: per quarter, who completed Profesi (dated by the Evaluasi, or when it was confirmed
+    for one without a day) and who got the certificate (once, however many versions)."""
+    from datetime import date
+
+    from storage.models import Enrolment, IssuedDocument
+
+    h, tg = await setup(db, clock)
+    now = clock()
+    async with db.transaction() as s:
+        ids = {name: (await s.execute(select(Employee.id).where(Employee.nip == p[0]))).scalar_one()
+               for name, p in PEOPLE.items()}
+
+        def enrol(name: str, status: str, sesi3: str, day: date | None, decided: datetime) -> None:
+            s.add(Enrolment(employee_id=ids[name], program="kemenkes_profesi", cycle=2026,
+                            coach_id=ids["koor"], status=status, created_at=now, updated_at=now))
+            s.add(Submission(employee_id=ids[name], program="kemenkes_profesi", activity="sesi3", year=2026,
+                             occurrence=0, form_id="profesi_evaluasi", spec_version=1,
+                             answers={"goal": MARKER}, cursor=0, status=sesi3, late=False, day=day,
+                             submitted_at=decided, decided_at=decided, created_at=now, updated_at=now))
+
+        def certificate(name: str, kind: str, version: int, at: datetime) -> None:
+            s.add(IssuedDocument(code=f"C{name[:3].upper()}{kind[12:15].upper()}{version}", kind=kind,
+                                 employee_id=ids[name], program="kemenkes_profesi", period=f"e{ids[name]}",
+                                 version=version, facts={}, issued_at=at))
+
+        enrol("ani", "completed", "confirmed", date(2026, 2, 10), datetime(2026, 2, 11, 3, tzinfo=UTC))
+        enrol("dedi", "completed", "confirmed", date(2026, 5, 5), datetime(2026, 5, 5, 3, tzinfo=UTC))
+        enrol("eka", "active", "submitted", date(2026, 5, 6), datetime(2026, 5, 6, 3, tzinfo=UTC))  # not yet
+        # No activity day: the day it was confirmed, 1 July in WIB.
+        enrol("fajar", "completed", "confirmed", None, datetime(2026, 6, 30, 20, tzinfo=UTC))
+        # Ani's certificate first came on 1 April in WIB (31 March in UTC), then a second version.
+        certificate("ani", "certificate_coachee", 1, datetime(2026, 3, 31, 18, tzinfo=UTC))
+        certificate("ani", "certificate_coachee", 2, datetime(2026, 5, 1, 3, tzinfo=UTC))
+        certificate("dedi", "certificate_coachee", 1, datetime(2026, 5, 6, 3, tzinfo=UTC))
+        certificate("koor", "certificate_coach", 1, datetime(2026, 5, 6, 3, tzinfo=UTC))  # the coach's own
+
+    pic = texts(await h.say(tg["sari"], "/jpl"))
+    assert "📜 Pegawai yang telah melaksanakan program dan mendapatkan sertifikat, per triwulan tahun 2026:" \
+        in pic
+    assert ("Coaching & Mentoring Profesi — TW I: 1 selesai, 0 bersertifikat · TW II: 1 selesai, "
+            "2 bersertifikat · TW III: 0 selesai, 0 bersertifikat · TW IV: 0 selesai, 0 bersertifikat") in pic
+    assert "Coaching & Mentoring untuk Talenta — TW I: 0 selesai, 0 bersertifikat ·" in pic
+    koor = texts(await h.say(tg["koor"], "/jpl"))
+    assert "Profesi — TW I: 1 selesai, 0 bersertifikat · TW II: 1 selesai, 2 bersertifikat · " \
+           "TW III: 1 selesai, 0 bersertifikat" in koor  # Fajar, in Bagian Keuangan
+    pembina = texts(await h.say(tg["kepala"], "/jpl"))
+    assert "TW III: 1 selesai, 0 bersertifikat" in pembina
+    last_year = texts(await h.say(tg["kepala"], "/jpl 2025"))
+    assert "Profesi — TW I: 0 selesai, 0 bersertifikat · TW II: 0 selesai, 0 bersertifikat · " \
+           "TW III: 0 selesai, 0 bersertifikat · TW IV: 0 selesai, 0 bersertifikat" in last_year
+    assert MARKER not in pic + koor + pembina

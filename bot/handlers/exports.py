@@ -1,8 +1,9 @@
 """/ekspor [program] [csv]: the seed's status sheet of the caller's scope as
 a file (K:1348-1353), with a summary per unit and each person's JP.
 /rekap [program] [tahap]: per unit, how many are done with a stage, waiting
-for the coach, in a draft, or not begun, as text and as a chart (K:1883-1890).
-The scope is checked here, on the server; statuses and counts only."""
+for the coach, in a draft, or not begun, as text and as a chart (K:1883-1890),
+and the average of each rating the stage collects, over enough respondents.
+The scope is checked here, on the server; statuses, counts and averages only."""
 
 from __future__ import annotations
 
@@ -28,10 +29,12 @@ from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
 from flows.conversation import State
+from flows.documents import ROMAN, quarter_of, quarter_span
 from flows.messages import Document, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR
 from flows.program_spec import Activity, ProgramSpec
-from flows.recap import StageCount, Tally, stage_counts, stage_label, tally
+from flows.ratings import MIN_RESPONDENTS, Averages, rating_lines, stage_ratings
+from flows.recap import Row, StageCount, Tally, stage_counts, stage_label, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -71,12 +74,17 @@ async def recap(t: Turn, state: State, args: str) -> State:
         return state
     year = t.today.year
     rows = await recap_rows_for(t, scope, program)
-    units, total = stage_counts(program, stage, rows, by_unit_utama=scope.kind == "instansi")
+    by_unit_utama = scope.kind == "instansi"
+    units, total = stage_counts(program, stage, rows, by_unit_utama=by_unit_utama)
+    rated, rated_total = await _ratings(t, program, stage, rows, [c.unit for c in units], by_unit_utama)
     where = await scope_name(t, scope)
     about = {"stage": _label(t, stage), "program": Msg(program.title), "scope": where, "year": year}
-    lines = [Msg("recap.header", about), *(_count_line(c) for c in units)]
+    lines = [Msg("recap.header", about)]
+    for c in units:
+        lines += [_count_line(c), *(_rating_line(t, program, a) for a in rated.get(c.unit, ()))]
     if len(units) > 1 or not units:
-        lines.append(_count_line(StageCount(t.text(Msg("recap.total")), total.counts)))
+        lines += [_count_line(StageCount(t.text(Msg("recap.total")), total.counts)),
+                  *(_rating_line(t, program, a) for a in rated_total)]
     chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
         if units else None
     await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
@@ -85,6 +93,26 @@ async def recap(t: Turn, state: State, args: str) -> State:
     t.reply(Reply(tuple(lines), buttons, document=Document(f"rekap-{program.id}-{stage.id}.png", chart,
                                                            image=True) if chart else None))
     return state
+
+
+async def _ratings(t: Turn, program: ProgramSpec, stage: Activity, rows: list[Row], units: list[str],
+                   by_unit_utama: bool) -> tuple[dict[str, list[Averages]], list[Averages]]:
+    """Each unit's averages of the stage's ratings, and the total's."""
+    ratings = stage_ratings(t.specs.forms, program, stage)
+    if not ratings:
+        return {}, []
+    sums = await repo.rating_sums(t.s, [r.employee_id for r in rows], program.id, t.today.year, ratings,
+                                  by_unit_utama)
+    return rating_lines(ratings, units, sums)
+
+
+def _rating_line(t: Turn, program: ProgramSpec, a: Averages) -> Msg:
+    about = {"source": Msg(program.activity(a.activity).title), "min": MIN_RESPONDENTS}
+    if not a.shown:
+        return Msg("recap.ratings_withheld" if a.withheld else "recap.ratings_too_few", about)
+    items = [Msg("recap.rating_item", {"label": Msg(r.label), "average": "–" if avg is None else avg})
+             for r, avg in a.averages]
+    return Msg("recap.ratings", {**about, "n": a.respondents, "ratings": " · ".join(map(t.text, items))})
 
 
 async def jp_recap(t: Turn, state: State, args: str) -> State:
@@ -111,10 +139,30 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
              *(_jp_line(u, jp, n if ranked else None) for n, u in enumerate(units, 1))]
     if len(units) != 1:  # one unit's line is the total already
         lines.append(_jp_line(replace(total, unit=t.text(Msg("recap.total"))), jp, None))
-    lines.append(Msg("recap.jp_more"))
+    lines += [*await _certified(t, scope, year), Msg("recap.jp_more")]
     await repo.audit.record(t.s, t.person.id, "jpl", scope, f"{program.id} {year}", t.now)
     t.reply(Reply(tuple(lines)))
     return state
+
+
+async def _certified(t: Turn, scope: Scope, year: int) -> list[Msg]:
+    """The Profesi/Talenta quarterly data (K:1582): for each program that
+    gives a certificate, per quarter of the year so far, how many completed
+    it and how many got their certificate."""
+    programs = [(p, p.certificate) for p in t.specs.programs.values() if p.certificate]
+    if not programs:
+        return []
+    quarters = range(1, (quarter_of(t.today) if year == t.today.year else 4) + 1)
+    lines = [Msg("recap.certified_header", {"year": year})]
+    for program, cert in programs:
+        counts = await repo.completed_and_certified(t.s, scope, program.id, cert.after, "certificate_coachee",
+                                                    [quarter_span(year, q) for q in quarters], t.zone)
+        parts = [t.text(Msg("recap.certified_quarter", {"roman": ROMAN[q - 1], "done": done,
+                                                         "certified": certified}))
+                 for q, (done, certified) in zip(quarters, counts, strict=True)]
+        lines.append(Msg("recap.certified_line", {"program": Msg(program.title),
+                                                  "quarters": " · ".join(parts)}))
+    return lines
 
 
 def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:

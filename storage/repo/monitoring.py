@@ -1,20 +1,25 @@
-"""Status and counts for PICs, koordinator and pembina; never answers."""
+"""Status and counts for PICs, koordinator and pembina, and sums of ratings
+per unit; never answers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from flows.access import Scope
+from flows.documents import Kind
 from flows.program import Status
+from flows.ratings import Rating, Sums
 from flows.recap import Row
-from storage.models import Employee, Enrolment, OutboxMessage, Submission, Unit
+from flows.workflow import EnrolmentStatus
+from storage.models import Employee, Enrolment, IssuedDocument, OutboxMessage, Submission, Unit
 from storage.repo._base import (
     _coach_today,
     _exec,
@@ -127,6 +132,77 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
             entries[person][activity] = int(count)
     return [Row(i, nip, nama, jabatan or "", kerja, utama, forms[i], entries[i], kerja_id, utama_id)
             for i, nip, nama, jabatan, kerja, utama, kerja_id, utama_id in found]
+
+
+async def rating_sums(session: AsyncSession, employee_ids: Sequence[int], program: str, year: int,
+                      ratings: Sequence[Rating], by_unit_utama: bool) -> dict[tuple[str, str], Sums]:
+    """Per unit (kerja, or utama) and rated activity, over these people's
+    confirmed forms of the year: how many, and per rating how many answered
+    it with one of its values and their sum. Counts and sums only: no
+    answer, and nobody's own rating, leaves the database."""
+    unit = func.coalesce(_UnitUtama.name, _UnitKerja.name) if by_unit_utama else _UnitKerja.name
+    found: dict[tuple[str, str], Sums] = {}
+    for activity in dict.fromkeys(r.activity for r in ratings):
+        rated = [r for r in ratings if r.activity == activity]
+        columns: list[Any] = [unit, func.count()]
+        for r in rated:
+            answer = Submission.answers[r.field].as_string()
+            valid = answer.in_([str(v) for v in r.values])
+            columns += [func.count(case((valid, 1))),
+                        func.coalesce(func.sum(case((valid, cast(answer, Integer)))), 0)]
+        query = (select(*columns).select_from(Submission)
+                 .join(Employee, Submission.employee_id == Employee.id)
+                 .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+                 .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
+                 # The scheduled form, one per person (a log's entries are several of one person's).
+                 .where(Submission.program == program, Submission.activity == activity,
+                        Submission.year == year, Submission.occurrence == 0,
+                        Submission.status == Status.CONFIRMED.value)
+                 .group_by(unit))
+        for i in range(0, len(employee_ids), 5000):
+            chunk = query.where(Submission.employee_id.in_(employee_ids[i:i + 5000]))
+            for name, forms, *numbers in (await _exec(session, chunk)).all():
+                part = Sums(int(forms), {r.field: int(numbers[2 * k]) for k, r in enumerate(rated)},
+                            {r.field: int(numbers[2 * k + 1]) for k, r in enumerate(rated)})
+                found[(name, activity)] = found.get((name, activity), Sums()) + part
+    return found
+
+
+async def completed_and_certified(session: AsyncSession, scope: Scope, program: str, after: str,
+                                  kind: Kind, spans: Sequence[tuple[date, date]],
+                                  zone: ZoneInfo) -> list[tuple[int, int]]:
+    """For each span of days (a quarter): how many enrolments of people in
+    scope were completed in it, dated by the day of the `after` activity
+    (the day it was confirmed, for a form without one), and how many
+    certificates of the `kind` were first issued in it, one per person and
+    enrolment however many versions followed. Counts only."""
+    completing = and_(Submission.employee_id == Enrolment.employee_id,
+                      Submission.program == Enrolment.program, Submission.year == Enrolment.cycle,
+                      Submission.activity == after,
+                      Submission.occurrence == 0, Submission.status == Status.CONFIRMED.value)
+    on_day = [or_(Submission.day.between(first, last),
+                  and_(Submission.day.is_(None), _during(Submission.decided_at, first, last, zone)))
+              for first, last in spans]
+    done = (await _exec(session, select(*(func.count(case((c, 1))) for c in on_day))
+                        .select_from(Enrolment).join(Submission, completing)
+                        .join(Employee, Enrolment.employee_id == Employee.id)
+                        .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+                        .where(_scope_filter(scope), Enrolment.program == program,
+                               Enrolment.status == EnrolmentStatus.COMPLETED.value))).one()
+    firsts = (select(func.min(IssuedDocument.issued_at).label("at"))
+              .join(Employee, IssuedDocument.employee_id == Employee.id)
+              .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
+              .where(_scope_filter(scope), IssuedDocument.kind == kind, IssuedDocument.program == program)
+              .group_by(IssuedDocument.employee_id, IssuedDocument.period).subquery())
+    certified = (await _exec(session, select(*(
+        func.count(case((_during(firsts.c.at, first, last, zone), 1))) for first, last in spans)))).one()
+    return [(int(d), int(c)) for d, c in zip(done, certified, strict=True)]
+
+
+def _during(at: Any, first: date, last: date, zone: ZoneInfo) -> Any:
+    """A UTC timestamp that falls on one of the days from `first` to `last` in the zone."""
+    return and_(at >= datetime.combine(first, time(0), zone),
+                at < datetime.combine(last + timedelta(days=1), time(0), zone))
 
 
 async def unit_parent(session: AsyncSession, unit_id: int) -> tuple[int | None] | None:
