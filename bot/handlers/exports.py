@@ -1,7 +1,5 @@
 """/ekspor [program] [csv]: the seed's status sheet of the caller's scope as
 a file (K:1348-1353), with a summary per unit and each person's JP.
-/rekap [program] [tahap]: per unit, how many are done with a stage, waiting
-for the coach, in a draft, or not begun, as text and as a chart (K:1883-1890).
 The scope is checked here, on the server; statuses and counts only."""
 
 from __future__ import annotations
@@ -13,25 +11,21 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from bot.charts import stage_chart
 from bot.handlers.monitoring import (
     admin_scope,
     monitored_program,
     named_program,
-    named_stage,
-    program_and_rest,
     recap_rows_for,
     scope_name,
 )
-from bot.handlers.reports import send_button
 from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
 from flows.conversation import State
 from flows.messages import Document, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR
-from flows.program_spec import Activity, ProgramSpec
-from flows.recap import StageCount, Tally, stage_counts, stage_label, tally
+from flows.program_spec import ProgramSpec
+from flows.recap import Tally, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -56,34 +50,6 @@ async def export(t: Turn, state: State, args: str) -> State:
         "program": Msg(program.title), "scope": name, "year": t.today.year, "people": sheet.total.total,
         "whole": sheet.total.whole_cycle, "share": f"{sheet.total.share(sheet.total.whole_cycle):.0%}",
     }),), document=Document(filename, content)))
-    return state
-
-
-async def recap(t: Turn, state: State, args: str) -> State:
-    scope = admin_scope(t)
-    if scope is None:
-        return state
-    program, stage_typed = program_and_rest(t, args)
-    stage = named_stage(t, program, stage_typed)
-    if stage is None:
-        names = ", ".join(_label(t, s) for s in program.stages)
-        t.say("recap.unknown_stage", stage=stage_typed, stages=names)
-        return state
-    year = t.today.year
-    rows = await recap_rows_for(t, scope, program)
-    units, total = stage_counts(program, stage, rows, by_unit_utama=scope.kind == "instansi")
-    where = await scope_name(t, scope)
-    about = {"stage": _label(t, stage), "program": Msg(program.title), "scope": where, "year": year}
-    lines = [Msg("recap.header", about), *(_count_line(c) for c in units)]
-    if len(units) > 1 or not units:
-        lines.append(_count_line(StageCount(t.text(Msg("recap.total")), total.counts)))
-    chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
-        if units else None
-    await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
-    # A koordinator reports the quarter's recap to the pembina (K:1316).
-    buttons = ((send_button(program.id, stage.id),),) if scope.kind == "unit_utama" else ()
-    t.reply(Reply(tuple(lines), buttons, document=Document(f"rekap-{program.id}-{stage.id}.png", chart,
-                                                           image=True) if chart else None))
     return state
 
 
@@ -144,15 +110,6 @@ async def audit_log(t: Turn, state: State, args: str) -> State:
     file = Document(f"audit-{since.isoformat()}-{t.today.isoformat()}.csv", csv_file(header, body))
     t.reply(Reply((Msg("audit.ready", {"count": len(entries), "since": since}),), document=file))
     return state
-
-
-def _count_line(c: StageCount) -> Msg:
-    return Msg("recap.count_line", {"unit": c.unit, "total": c.total, **c.counts,
-                                    "share": f"{c.share('selesai'):.0%}"})
-
-
-def _label(t: Turn, stage: Activity) -> str:
-    return t.text(stage_label(stage))
 
 
 def _program(t: Turn, typed: str) -> ProgramSpec | None:

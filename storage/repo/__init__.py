@@ -23,6 +23,7 @@ from storage.repo.monitoring import (
     Contact,
     OutboxTally,
     PendingRow,
+    UnitRef,
     contacts,
     not_completed,
     outbox_tally,
@@ -30,6 +31,7 @@ from storage.repo.monitoring import (
     recap_rows,
     unit_names,
     unit_parent,
+    units,
 )
 from storage.repo.people import (
     RECENT_UPDATES,
@@ -77,6 +79,7 @@ __all__ = [
     "Redeem",
     "SubmissionRecord",
     "Turn",
+    "UnitRef",
     "add_line",
     "audit",
     "chosen_coachees",
@@ -129,6 +132,7 @@ __all__ = [
     "submit",
     "unit_names",
     "unit_parent",
+    "units",
     "upsert_roster",
     "waiting_for",
 ]
