@@ -29,3 +29,13 @@ def monitoring_scope(
         return Scope("unit_kerja", unit_kerja_id)
     return None
 
+
+def covers(scope: Scope, unit_id: int, parent_id: int | None) -> bool:
+    """Whether a unit (with its parent: None for a unit utama) lies within a
+    scope: a PIC's own unit kerja; a koordinator's unit utama or one of its
+    unit kerja; anything for the pembina."""
+    if scope.kind == "instansi":
+        return True
+    if scope.kind == "unit_utama":
+        return unit_id == scope.unit_id or parent_id == scope.unit_id
+    return unit_id == scope.unit_id

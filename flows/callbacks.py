@@ -175,6 +175,17 @@ class SendRecap:
 
 
 @dataclass(frozen=True, slots=True)
+class RecapUnit:
+    """/rekap: the recap of one unit in the caller's scope (a stage of a cycle year)."""
+
+    PREFIX: ClassVar[str] = "ru"
+    program: str
+    stage: str
+    unit: int
+    year: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyRecap:
     """The pembina marks a recap verified."""
 
@@ -203,11 +214,11 @@ class UnitBundle:
 
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
             | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
-            | ConfirmRemind | SendToPics | SendRecap | VerifyRecap | GetDocument | UnitBundle)
+            | ConfirmRemind | SendToPics | SendRecap | RecapUnit | VerifyRecap | GetDocument | UnitBundle)
 _ALL: tuple[type[Any], ...] = (
     FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
     NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind, SendToPics,
-    SendRecap, VerifyRecap, GetDocument, UnitBundle,
+    SendRecap, RecapUnit, VerifyRecap, GetDocument, UnitBundle,
 )
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in _ALL}
 if len(_KINDS) != len(_ALL):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from flows.messages import Msg
 from flows.program import Status, is_done
 from flows.program_spec import Activity, ProgramSpec
+from flows.validators import plain
 
 PARTS_MISSING = "parts_missing"  # the stage's own form is done, a part of it (the coach's) is not
 
@@ -134,6 +135,7 @@ def bucket(program: ProgramSpec, stage: Activity, forms: Mapping[str, Status]) -
 class StageCount:
     unit: str
     counts: Mapping[str, int]  # by bucket
+    unit_id: int = 0  # 0 for a total
 
     @property
     def total(self) -> int:
@@ -147,10 +149,52 @@ def stage_counts(program: ProgramSpec, stage: Activity, rows: Sequence[Row],
                  by_unit_utama: bool) -> tuple[list[StageCount], StageCount]:
     """Each unit's count of people per bucket (by unit utama for a scope
     that spans them, else by unit kerja), in name order, and the total."""
-    units: dict[str, dict[str, int]] = {}
+    units: dict[tuple[str, int], dict[str, int]] = {}
     for row in rows:
-        unit = (row.unit_utama or row.unit_kerja) if by_unit_utama else row.unit_kerja
+        unit = ((row.unit_utama or row.unit_kerja, row.unit_utama_id or row.unit_kerja_id) if by_unit_utama
+                else (row.unit_kerja, row.unit_kerja_id))
         counts = units.setdefault(unit, dict.fromkeys(BUCKETS, 0))
         counts[bucket(program, stage, row.forms)] += 1
     total = {b: sum(c[b] for c in units.values()) for b in BUCKETS}
-    return [StageCount(u, units[u]) for u in sorted(units)], StageCount("", total)
+    return [StageCount(u[0], units[u], u[1]) for u in sorted(units)], StageCount("", total)
+
+
+# --- /rekap's filters: [tahap] [unit] [tahun], in any order ------------------------
+
+FIRST_YEAR = 2000  # the earliest cycle a recap may be asked for
+
+
+def year_and_rest(words: Sequence[str], this_year: int) -> tuple[int, list[str]] | None:
+    """The cycle year among the words (four digits, FIRST_YEAR to this
+    year; this year when none is) and the other words; None for a year out
+    of that range, or two years."""
+    years = [w for w in words if len(w) == 4 and w.isdigit()]
+    if len(years) > 1 or (years and not FIRST_YEAR <= int(years[0]) <= this_year):
+        return None
+    return (int(years[0]) if years else this_year), [w for w in words if w not in years]
+
+
+def readings(words: Sequence[str]) -> list[tuple[str, str]]:
+    """The ways the words can name a stage and a unit, the stage first or
+    last: (stage words, unit words), the most words for the stage first;
+    last, all of them the unit (of the current stage). All of them the
+    stage is left to the caller, which tries it before looking units up."""
+    n = len(words)
+    found: list[tuple[str, str]] = []
+    for k in range(n - 1, 0, -1):
+        found += [(" ".join(words[:k]), " ".join(words[k:])),
+                  (" ".join(words[n - k:]), " ".join(words[:n - k]))]
+    return [*found, ("", " ".join(words))]
+
+
+def named_units(typed: str, names: Mapping[int, Sequence[str]]) -> list[int]:
+    """The units (by id, with their names) a typed name fits, loosely as a
+    stage's: those it names, else those with a name that begins with it,
+    else that contains it; none for nothing typed."""
+    wanted = plain(typed)
+    if not wanted:
+        return []
+    plains = {unit: [plain(n) for n in ns] for unit, ns in names.items()}
+    exact = [u for u, ns in plains.items() if wanted in ns]
+    prefix = [u for u, ns in plains.items() if any(n.startswith(wanted) for n in ns)]
+    return exact or prefix or [u for u, ns in plains.items() if any(wanted in n for n in ns)]

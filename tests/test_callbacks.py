@@ -9,6 +9,7 @@ from flows.callbacks import (
     NotFilledPage,
     PayloadTooLong,
     PickLanguage,
+    RecapUnit,
     ReviewAction,
     pack,
     unpack,
@@ -17,7 +18,7 @@ from flows.callbacks import (
 
 @pytest.mark.parametrize("cb", [
     FormAction(123456789, 15, "o1"), ReviewAction(42, "fix"), NotFilledPage("checkin1", 3),
-    PickLanguage("en"),
+    PickLanguage("en"), RecapUnit("kemenkes_profesi", "sesi1", 1234567, 2026),
 ])
 def test_round_trip(cb: object) -> None:
     data = pack(cb)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import io
 import zipfile
 from datetime import UTC, datetime
 
+from aiogram.methods import SendPhoto
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from tests.tg import texts
 MARKER = "RAHASIA-7Q4"
 TETAP = load_specs().programs["kemenkes_tetap"]
 STAGES = ["Perencanaan", "Checkpoint 1", "Checkpoint 2", "Checkpoint 3", "Evaluasi"]
+UNIT_BUTTONS = {"🔎 Bagian Keuangan", "🔎 Bagian Umum", "🔎 Biro SDM", "🔎 Biro Umum"}  # the unit kerja's
 
 
 async def plant(db: Database, now: datetime) -> None:
@@ -424,3 +426,148 @@ async def test_jpl_counts_profesi_completions_and_certificates_per_quarter(db: D
     assert "Profesi — TW I: 0 selesai, 0 bersertifikat · TW II: 0 selesai, 0 bersertifikat · " \
            "TW III: 0 selesai, 0 bersertifikat · TW IV: 0 selesai, 0 bersertifikat" in last_year
     assert MARKER not in pic + koor + pembina
+
+async def unit_ids(db: Database) -> dict[str, int]:
+    async with db.transaction() as s:
+        return dict((await s.execute(select(Unit.name, Unit.id))).all())
+
+
+async def plant_2025(db: Database, now: datetime) -> None:
+    """The 2025 cycle: Fajar (Bagian Keuangan) completed the Rencana, Eka (Bagian Umum) has a draft."""
+    async with db.transaction() as s:
+        ids = dict((await s.execute(select(Employee.nip, Employee.id))).all())
+        s.add_all(Submission(employee_id=ids[PEOPLE[who][0]], program="kemenkes_tetap", activity="rencana",
+                             year=2025, occurrence=0, form_id="rencana_pengembangan", spec_version=3,
+                             answers={}, cursor=0, status=status.value, late=False, created_at=now,
+                             updated_at=now)
+                  for who, status in (("fajar", Status.CONFIRMED), ("eka", Status.DRAFT)))
+
+
+def test_recap_words_name_a_stage_a_unit_and_a_year_in_any_order() -> None:
+    from flows.access import Scope, covers
+    from flows.recap import named_units, readings, year_and_rest
+
+    assert year_and_rest(["2025", "biro", "sdm"], 2026) == (2025, ["biro", "sdm"])
+    assert year_and_rest(["rencana"], 2026) == (2026, ["rencana"])
+    assert year_and_rest(["1999"], 2026) is None and year_and_rest(["2027"], 2026) is None
+    assert year_and_rest(["2024", "2025"], 2026) is None
+    assert readings(["checkpoint", "1", "biro", "sdm"])[:4] == [
+        ("checkpoint 1 biro", "sdm"), ("1 biro sdm", "checkpoint"), ("checkpoint 1", "biro sdm"),
+        ("biro sdm", "checkpoint 1")]
+    assert readings(["biro", "sdm"])[-1] == ("", "biro sdm") and readings([]) == [("", "")]
+    names = {1: ("Sekretariat Jenderal",), 2: ("Biro Umum", "Biro Umum Sekretariat Jenderal"),
+             3: ("Bagian Umum", "Bagian Umum Sekretariat Jenderal"), 4: ("Bagian Umum", "Bagian Umum Itjen")}
+    assert named_units("BIRO umum", names) == [2]  # exact, in any case
+    assert named_units("sekret", names) == [1]  # a beginning
+    assert named_units("umum", names) == [2, 3, 4]  # a part, which several fit
+    assert named_units("bagian umum", names) == [3, 4]
+    assert named_units("bagian umum itjen", names) == [4]  # a shared name told apart by its unit utama's
+    assert named_units("hukum", names) == [] and named_units("", names) == []
+    koordinator, pic = Scope("unit_utama", 1), Scope("unit_kerja", 3)
+    assert covers(koordinator, 1, None) and covers(koordinator, 3, 1) and not covers(koordinator, 4, 9)
+    assert covers(pic, 3, 1) and not covers(pic, 2, 1) and not covers(pic, 1, None)
+    assert covers(Scope("instansi", None), 4, 9)
+
+
+async def test_the_koordinator_recaps_one_unit_kerja_and_a_past_year(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    await plant_2025(db, clock())
+    said = texts(await h.say(tg["koor"], "/rekap rencana bagian umum"))
+    assert "Rekap tahap Perencanaan — Coaching & Mentoring Tetap, unit kerja Bagian Umum, tahun 2026" in said
+    assert "Bagian Umum: selesai 1 dari 5 (20%) · menunggu konfirmasi 0 · draf 0 · belum mengisi 4" in said
+    assert "Biro SDM" not in said and "Jumlah" not in said  # one unit kerja: one line
+    assert len(h.session.photos(tg["koor"])) == 1
+    assert not h.buttons(tg["koor"])  # neither units to open nor the quarter's report
+    # The same in another order, the stage last; the year names the cycle.
+    past = texts(await h.say(tg["koor"], "/rekap tetap 2025 Bagian Umum perencanaan"))
+    assert "unit kerja Bagian Umum, tahun 2025" in past
+    assert "Bagian Umum: selesai 0 dari 5 (0%) · menunggu konfirmasi 0 · draf 1 · belum mengisi 4" in past
+    whole = texts(await h.say(tg["koor"], "/rekap rencana 2025"))
+    assert f"unit utama {UNIT_UTAMA}, tahun 2025" in whole
+    assert "Bagian Keuangan: selesai 1 dari 1 (100%)" in whole and "Bagian Umum: selesai 0 dari 5" in whole
+    assert "Jumlah: selesai 1 dari 8 (12%)" in whole
+    # A unit's button opens it, of the same year; another year's recap cannot be sent as the quarter's.
+    assert set(h.buttons(tg["koor"])) == UNIT_BUTTONS
+    opened = texts(await h.press(tg["koor"], h.button(tg["koor"], "Bagian Keuangan")))
+    assert "unit kerja Bagian Keuangan, tahun 2025" in opened
+    assert "Bagian Keuangan: selesai 1 dari 1" in opened
+    assert "Bagian Umum" not in opened
+    await h.say(tg["koor"], "/rekap rencana")
+    assert "📤 Kirim ke pembina" in h.buttons(tg["koor"]) and "🔎 Bagian Umum" in h.buttons(tg["koor"])
+    this_year = texts(await h.press(tg["koor"], h.button(tg["koor"], "🔎 Bagian Umum")))
+    assert "unit kerja Bagian Umum, tahun 2026" in this_year and "selesai 1 dari 5" in this_year
+    for typed in ("/rekap rencana 1999", "/rekap rencana 2027", "/rekap 2024 2025"):
+        assert "dari 2000 sampai 2026" in texts(await h.say(tg["koor"], typed)), typed
+    async with db.transaction() as s:
+        log = [(e.action, e.scope_kind, e.scope_unit, e.detail)
+               for e in await repo.audit.since(s, datetime(2026, 1, 1, tzinfo=UTC))]
+    assert log == [
+        ("rekap", "unit_kerja", "Bagian Umum", "kemenkes_tetap rencana 2026 unit=Bagian Umum"),
+        ("rekap", "unit_kerja", "Bagian Umum", "kemenkes_tetap rencana 2025 unit=Bagian Umum"),
+        ("rekap", "unit_utama", UNIT_UTAMA, "kemenkes_tetap rencana 2025"),
+        ("rekap", "unit_kerja", "Bagian Keuangan", "kemenkes_tetap rencana 2025 unit=Bagian Keuangan"),
+        ("rekap", "unit_utama", UNIT_UTAMA, "kemenkes_tetap rencana 2026"),
+        ("rekap", "unit_kerja", "Bagian Umum", "kemenkes_tetap rencana 2026 unit=Bagian Umum")]
+
+
+async def test_a_unit_outside_the_scope_is_refused_and_an_unknown_one_lists_the_choices(
+        db: Database, clock: Clock) -> None:
+    from flows.callbacks import RecapUnit
+
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    for typed in ("/rekap Bagian Keuangan", "/rekap rencana sekretariat jenderal"):
+        said = texts(await h.say(tg["sari"], typed))
+        assert "tidak dapat Anda lihat: cakupan Anda unit kerja Bagian Umum. Unit yang dapat Anda pilih: " \
+            "Bagian Umum." in said, typed
+        assert "📊" not in said
+    assert not h.session.photos(tg["sari"])
+    # "umum" fits Bagian Umum and Biro Umum; only the first is the PIC's.
+    assert "unit kerja Bagian Umum, tahun 2026" in texts(await h.say(tg["sari"], "/rekap rencana umum"))
+    unknown = texts(await h.say(tg["koor"], "/rekap rencana biro hukum"))
+    assert "Unit “biro hukum” tidak ditemukan. Unit yang dapat Anda pilih: Sekretariat Jenderal, Bagian " \
+        "Keuangan, Bagian Umum, Biro SDM, Biro Umum." in unknown
+    assert "“umum” cocok dengan beberapa unit: Bagian Umum, Biro Umum." in \
+        texts(await h.say(tg["koor"], "/rekap checkpoint 1 umum"))
+    unknown = texts(await h.say(tg["sari"], "/rekap triwulan9"))
+    assert "“triwulan9” tidak dikenal sebagai tahap maupun unit" in unknown
+    assert "Unit yang dapat Anda pilih: Bagian Umum. Contoh: /rekap Checkpoint 1 Bagian Umum 2025" in unknown
+
+    # Buttons made by hand: the server checks the unit against the one who pressed.
+    async with db.transaction() as s:
+        s.add(Unit(name="Inspektorat Jenderal", parent_id=None))
+    units = await unit_ids(db)
+    keuangan = pack(RecapUnit("kemenkes_tetap", "rencana", units["Bagian Keuangan"], 2026))
+    charts = len(h.session.calls)
+    said = texts(await h.press(tg["sari"], keuangan))
+    assert "Rekap Bagian Keuangan tidak dapat Anda lihat: cakupan Anda unit kerja Bagian Umum" in said
+    itjen = pack(RecapUnit("kemenkes_tetap", "rencana", units["Inspektorat Jenderal"], 2026))
+    assert f"cakupan Anda unit utama {UNIT_UTAMA}" in texts(await h.press(tg["koor"], itjen))
+    assert not [c for c in h.session.calls[charts:] if isinstance(c, SendPhoto)]
+    assert "hanya untuk PIC" in texts(await h.press(tg["ani"], keuangan))
+    assert "tidak berlaku" in texts(await h.press(tg["koor"], pack(RecapUnit("kemenkes_tetap", "rencana",
+                                                                              99999, 2026))))
+    assert "tidak berlaku" in texts(await h.press(tg["koor"], pack(RecapUnit("kemenkes_tetap", "rencana",
+                                                                              units["Biro SDM"], 2027))))
+    assert "unit kerja Bagian Keuangan, tahun 2026" in texts(await h.press(tg["koor"], keuangan))
+    assert "unit utama Inspektorat Jenderal" in texts(await h.press(tg["kepala"], itjen))  # the pembina: any
+
+
+async def test_the_pembina_recaps_a_unit_utama_per_unit_kerja(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await plant(db, clock())
+    whole = texts(await h.say(tg["kepala"], "/rekap rencana"))
+    assert f"{UNIT_UTAMA}: selesai 1 dari 8 (12%)" in whole and "Bagian Umum" not in whole
+    assert set(h.buttons(tg["kepala"])) == {f"🔎 {UNIT_UTAMA}"}  # no quarter's report: not a koordinator
+    opened = texts(await h.press(tg["kepala"], h.button(tg["kepala"], UNIT_UTAMA)))
+    assert f"Perencanaan — Coaching & Mentoring Tetap, unit utama {UNIT_UTAMA}, tahun 2026" in opened
+    assert "Bagian Umum: selesai 1 dari 5 (20%)" in opened and "Biro SDM: selesai 0 dari 1" in opened
+    assert "Jumlah: selesai 1 dari 8 (12%)" in opened
+    assert set(h.buttons(tg["kepala"])) == UNIT_BUTTONS
+    typed = texts(await h.say(tg["kepala"], "/rekap sekretariat jenderal Checkpoint 1"))
+    assert f"Rekap tahap Checkpoint 1 — Coaching & Mentoring Tetap, unit utama {UNIT_UTAMA}" in typed
+    assert "Bagian Umum: selesai 0 dari 5 (0%) · menunggu konfirmasi 1" in typed
+    sdm = texts(await h.say(tg["kepala"], "/rekap 2026 biro sdm checkpoint 1"))
+    assert "unit kerja Biro SDM, tahun 2026" in sdm and "Biro SDM: selesai 0 dari 1" in sdm
+    assert len(h.session.photos(tg["kepala"])) == 4

@@ -1,9 +1,6 @@
 """/ekspor [program] [csv]: the seed's status sheet of the caller's scope as
 a file (K:1348-1353), with a summary per unit and each person's JP.
-/rekap [program] [tahap]: per unit, how many are done with a stage, waiting
-for the coach, in a draft, or not begun, as text and as a chart (K:1883-1890),
-and the average of each rating the stage collects, over enough respondents.
-The scope is checked here, on the server; statuses, counts and averages only."""
+The scope is checked here, on the server; statuses and counts only."""
 
 from __future__ import annotations
 
@@ -14,17 +11,13 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from bot.charts import stage_chart
 from bot.handlers.monitoring import (
     admin_scope,
     monitored_program,
     named_program,
-    named_stage,
-    program_and_rest,
     recap_rows_for,
     scope_name,
 )
-from bot.handlers.reports import send_button
 from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
@@ -32,9 +25,8 @@ from flows.conversation import State
 from flows.documents import ROMAN, quarter_of, quarter_span
 from flows.messages import Document, Msg, Reply
 from flows.program import JP_RIGHT_PER_YEAR
-from flows.program_spec import Activity, ProgramSpec
-from flows.ratings import MIN_RESPONDENTS, Averages, rating_lines, stage_ratings
-from flows.recap import Row, StageCount, Tally, stage_counts, stage_label, tally
+from flows.program_spec import ProgramSpec
+from flows.recap import Tally, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -60,59 +52,6 @@ async def export(t: Turn, state: State, args: str) -> State:
         "whole": sheet.total.whole_cycle, "share": f"{sheet.total.share(sheet.total.whole_cycle):.0%}",
     }),), document=Document(filename, content)))
     return state
-
-
-async def recap(t: Turn, state: State, args: str) -> State:
-    scope = admin_scope(t)
-    if scope is None:
-        return state
-    program, stage_typed = program_and_rest(t, args)
-    stage = named_stage(t, program, stage_typed)
-    if stage is None:
-        names = ", ".join(_label(t, s) for s in program.stages)
-        t.say("recap.unknown_stage", stage=stage_typed, stages=names)
-        return state
-    year = t.today.year
-    rows = await recap_rows_for(t, scope, program)
-    by_unit_utama = scope.kind == "instansi"
-    units, total = stage_counts(program, stage, rows, by_unit_utama=by_unit_utama)
-    rated, rated_total = await _ratings(t, program, stage, rows, [c.unit for c in units], by_unit_utama)
-    where = await scope_name(t, scope)
-    about = {"stage": _label(t, stage), "program": Msg(program.title), "scope": where, "year": year}
-    lines = [Msg("recap.header", about)]
-    for c in units:
-        lines += [_count_line(c), *(_rating_line(t, program, a) for a in rated.get(c.unit, ()))]
-    if len(units) > 1 or not units:
-        lines += [_count_line(StageCount(t.text(Msg("recap.total")), total.counts)),
-                  *(_rating_line(t, program, a) for a in rated_total)]
-    chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
-        if units else None
-    await repo.audit.record(t.s, t.person.id, "rekap", scope, f"{program.id} {stage.id}", t.now)
-    # A koordinator reports the quarter's recap to the pembina (K:1316).
-    buttons = ((send_button(program.id, stage.id),),) if scope.kind == "unit_utama" else ()
-    t.reply(Reply(tuple(lines), buttons, document=Document(f"rekap-{program.id}-{stage.id}.png", chart,
-                                                           image=True) if chart else None))
-    return state
-
-
-async def _ratings(t: Turn, program: ProgramSpec, stage: Activity, rows: list[Row], units: list[str],
-                   by_unit_utama: bool) -> tuple[dict[str, list[Averages]], list[Averages]]:
-    """Each unit's averages of the stage's ratings, and the total's."""
-    ratings = stage_ratings(t.specs.forms, program, stage)
-    if not ratings:
-        return {}, []
-    sums = await repo.rating_sums(t.s, [r.employee_id for r in rows], program.id, t.today.year, ratings,
-                                  by_unit_utama)
-    return rating_lines(ratings, units, sums)
-
-
-def _rating_line(t: Turn, program: ProgramSpec, a: Averages) -> Msg:
-    about = {"source": Msg(program.activity(a.activity).title), "min": MIN_RESPONDENTS}
-    if not a.shown:
-        return Msg("recap.ratings_withheld" if a.withheld else "recap.ratings_too_few", about)
-    items = [Msg("recap.rating_item", {"label": Msg(r.label), "average": "–" if avg is None else avg})
-             for r, avg in a.averages]
-    return Msg("recap.ratings", {**about, "n": a.respondents, "ratings": " · ".join(map(t.text, items))})
 
 
 async def jp_recap(t: Turn, state: State, args: str) -> State:
@@ -193,15 +132,6 @@ async def audit_log(t: Turn, state: State, args: str) -> State:
     file = Document(f"audit-{since.isoformat()}-{t.today.isoformat()}.csv", csv_file(header, body))
     t.reply(Reply((Msg("audit.ready", {"count": len(entries), "since": since}),), document=file))
     return state
-
-
-def _count_line(c: StageCount) -> Msg:
-    return Msg("recap.count_line", {"unit": c.unit, "total": c.total, **c.counts,
-                                    "share": f"{c.share('selesai'):.0%}"})
-
-
-def _label(t: Turn, stage: Activity) -> str:
-    return t.text(stage_label(stage))
 
 
 def _program(t: Turn, typed: str) -> ProgramSpec | None:

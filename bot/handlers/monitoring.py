@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.i18n import LANGUAGES
 from bot.turn import Turn
-from flows.access import Scope, monitoring_scope
+from flows.access import Scope, covers, monitoring_scope
 from flows.callbacks import NotFilledPage, SendToPics, Shortcut, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
@@ -42,7 +42,7 @@ async def page_pressed(t: Turn, state: State, cb: NotFilledPage) -> State:
 
 
 async def _page(t: Turn, stage_arg: str, page: int, unit: int, program_id: str) -> None:
-    scope = await _scope(t, unit)
+    scope = await unit_scope(t, unit)
     if scope is None:
         t.say("monitor.not_allowed")
         return
@@ -91,19 +91,16 @@ def admin_scope(t: Turn) -> Scope | None:
     return scope
 
 
-async def _scope(t: Turn, unit: int) -> Scope | None:
+async def unit_scope(t: Turn, unit: int) -> Scope | None:
     """The caller's scope, or one of its units (0: all of it); None when the
     caller may not monitor, or the unit is not within their scope."""
     scope = monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id)
     if scope is None or not unit or unit == scope.unit_id:
         return scope
     found = await repo.unit_parent(t.s, unit)
-    if found is None or scope.kind == "unit_kerja":
+    if found is None or not covers(scope, unit, found[0]):
         return None
-    parent = found[0]
-    if scope.kind == "unit_utama" and parent != scope.unit_id:
-        return None
-    return Scope("unit_kerja" if parent is not None else "unit_utama", unit)
+    return Scope("unit_kerja" if found[0] is not None else "unit_utama", unit)
 
 
 async def _unit_counts(t: Turn, scope: Scope, program: ProgramSpec, stage: Activity) -> None:
@@ -141,7 +138,7 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
     """Each unit kerja's list to its PICs (K:1606, K:1911-1912), once a day
     however often it is pressed; what the sender is told: how many PICs, and
     which units have none."""
-    scope = await _scope(t, cb.unit)
+    scope = await unit_scope(t, cb.unit)
     program = t.specs.programs.get(cb.program) or monitored_program(t)
     stage = program.find(cb.stage)
     if scope is None or scope.kind == "unit_kerja":

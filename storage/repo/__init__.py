@@ -23,6 +23,7 @@ from storage.repo.monitoring import (
     Contact,
     OutboxTally,
     PendingRow,
+    UnitRef,
     completed_and_certified,
     contacts,
     not_completed,
@@ -32,6 +33,7 @@ from storage.repo.monitoring import (
     recap_rows,
     unit_names,
     unit_parent,
+    units,
 )
 from storage.repo.people import (
     RECENT_UPDATES,
@@ -79,6 +81,7 @@ __all__ = [
     "Redeem",
     "SubmissionRecord",
     "Turn",
+    "UnitRef",
     "add_line",
     "audit",
     "chosen_coachees",
@@ -133,6 +136,7 @@ __all__ = [
     "submit",
     "unit_names",
     "unit_parent",
+    "units",
     "upsert_roster",
     "waiting_for",
 ]

@@ -227,6 +227,20 @@ async def unit_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str
     return {i: n for i, n in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    id: int
+    name: str
+    parent_id: int | None  # None for a unit utama
+
+
+async def units(session: AsyncSession) -> list[UnitRef]:
+    """Every unit: what a unit typed by name is looked for among."""
+    query = select(Unit.id, Unit.name, Unit.parent_id).order_by(Unit.name, Unit.id)
+    rows = (await _exec(session, query)).all()
+    return [UnitRef(i, n, p) for i, n, p in rows]
+
+
 # --- reminding (/ingatkan) ------------------------------------------------------------
 
 
