@@ -65,6 +65,7 @@ async def confirm_pressed(t: Turn, state: State, cb: ConfirmRemind) -> State:
         return state
     program = t.specs.programs.get(cb.program)
     stage = program.find(cb.activity) if program else None
+    # A stage that is part of another (the coach's evaluation) is reminded with it, never alone.
     if program is None or stage not in program.stages or cb.cycle not in cycles(program, t.today):
         t.say("error.stale_button")
         return state
