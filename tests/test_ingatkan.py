@@ -8,16 +8,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.callbacks import ConfirmRemind, pack
 from flows.program import Status
 from storage import repo
 from storage.db import Database
-from storage.models import Employee, OutboxMessage
+from storage.models import Employee, Enrolment, OutboxMessage, Submission
 from tests.conftest import Clock
-from tests.org import PEOPLE
+from tests.org import PEOPLE, make_org
 from tests.test_bot import setup
-from tests.tg import texts
+from tests.tg import Harness, texts
 
 CONFIRM = pack(ConfirmRemind("kemenkes_tetap", "evaluasi", 2026))
 TUESDAY_8_WIB = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -213,3 +214,151 @@ async def test_only_those_whose_turn_it_is_are_reminded(db: Database, clock: Clo
     out = await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat (3)"))
     assert "dikirim: 3." in to(out, tg["sari"])
     assert set(await rows(db)) == {"budi", "sari", "ani"}
+
+
+# --- programs people join, and logs ---------------------------------------------------
+
+PROFESI = "Coaching & Mentoring Profesi"
+
+
+async def enrol(db: Database, clock: Clock, program: str, **who: str) -> None:
+    """Enrolments of 2026 with Koor as the coach: name -> status ("active", "requested", ...)."""
+    async with db.transaction() as s:
+        for name, status in who.items():
+            s.add(Enrolment(employee_id=await _id(s, name), program=program, cycle=2026,
+                            coach_id=await _id(s, "koor"), status=status, created_at=clock(),
+                            updated_at=clock()))
+
+
+async def form(db: Database, clock: Clock, name: str, program: str, activity: str, status: Status,
+               occurrence: int = 0) -> None:
+    async with db.transaction() as s:
+        s.add(Submission(employee_id=await _id(s, name), program=program, activity=activity, year=2026,
+                         occurrence=occurrence, form_id=activity, spec_version=1, answers={}, cursor=0,
+                         status=status.value, late=False, submitted_at=clock(), created_at=clock(),
+                         updated_at=clock()))
+
+
+async def _id(s: AsyncSession, name: str) -> int:
+    return int((await s.execute(select(Employee.id).where(Employee.nip == PEOPLE[name][0]))).scalar_one())
+
+
+async def keys(db: Database) -> set[str]:
+    async with db.transaction() as s:
+        found = await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "ingatkan"))
+        return set(found.scalars())
+
+
+async def test_a_pic_reminds_the_participants_of_a_program_people_join(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    # Ani and Dedi take part in Profesi; Eka only asked (not yet approved); Fajar is of another unit.
+    await enrol(db, clock, "kemenkes_profesi", ani="active", dedi="active", eka="requested", fajar="active")
+    await form(db, clock, "ani", "kemenkes_profesi", "sesi1", Status.CONFIRMED)
+    shown = texts(await h.say(tg["sari"], "/ingatkan profesi pelaksanaan"))
+    assert f"📣 {PROFESI}: kirim pengingat tahap Sesi Pelaksanaan tahun 2026 — unit kerja Bagian Umum" \
+        in shown
+    # both have the second session to do; only Ani, done with the first, can begin it
+    assert "Belum menyelesaikan tahap ini: 2 dari 2 pegawai" in shown and "akan diingatkan: 1." in shown
+    second = pack(ConfirmRemind("kemenkes_profesi", "sesi2", 2026))
+    assert h.button(tg["sari"], "Kirim pengingat (1)") == second
+    out = await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat"))
+    assert (f"✅ {PROFESI}, tahap Sesi Pelaksanaan: pengingat dijadwalkan untuk dikirim: 1. "
+            "Sudah diingatkan hari ini, tidak dikirimi lagi: 0.") in to(out, tg["sari"])
+    assert to(out, tg["ani"]) == \
+        f"🔔 Pengingat dari Sari Test: tahap Sesi Pelaksanaan ({PROFESI}) belum Anda selesaikan."
+    assert [m.chat_id for m in out if "Pengingat dari" in (m.text or "")] == [tg["ani"]]
+    ani = await repo_id(db, "ani")
+    assert await keys(db) == {f"{ani}:ingatkan:kemenkes_profesi:sesi2@2026:2026-11-23"}
+    # "Isi sekarang" opens the second session's form
+    opened = texts(await h.press(tg["ani"], h.sent_button(tg["ani"], "Isi sekarang", "Pengingat dari")))
+    assert "Sesi Pelaksanaan" in opened and "Pertanyaan 1/" in opened
+    # the same confirmation again sends nothing
+    again = await h.press(tg["sari"], second)
+    assert [m.chat_id for m in again] == [tg["sari"]]
+    assert "dikirim: 0. Sudah diingatkan hari ini, tidak dikirimi lagi: 1." in texts(again)
+    # no stage typed: the first session, which Dedi has not begun; nobody outside Profesi is counted
+    shown = texts(await h.say(tg["sari"], "/ingatkan profesi"))
+    assert "tahap Sesi Perencanaan" in shown and "1 dari 2 pegawai" in shown
+    assert "akan diingatkan: 1." in shown
+    out = await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat"))
+    assert [m.chat_id for m in out if "Pengingat dari" in (m.text or "")] == [tg["dedi"]]
+    assert set(await rows(db)) == {"ani", "dedi"}
+    # the koordinator's unit utama: Fajar too, who never linked his account
+    koor = texts(await h.say(tg["koor"], "/ingatkan profesi sesi 1"))
+    assert f"{PROFESI}: kirim pengingat tahap Sesi Perencanaan tahun 2026 — unit utama Sekretariat Jenderal" \
+        in koor
+    assert "2 dari 3 pegawai" in koor and "akan diingatkan: 2." in koor and "diblokir): 1." in koor
+    # the third session is the coach's alone: nobody to remind
+    out = await h.say(tg["sari"], "/ingatkan profesi sesi 3")
+    assert "2 dari 2 pegawai" in texts(out) and "akan diingatkan: 0." in texts(out)
+    assert "Tidak ada yang perlu diingatkan sekarang" in texts(out) and out[-1].reply_markup is None
+    # Tetap as before, with the program named or not
+    assert "tahap Checkpoint 1 tahun 2026" in texts(await h.say(tg["sari"], "/ingatkan tetap checkpoint 1"))
+    assert "Kirim pengingat (5)" in h.buttons(tg["sari"])
+
+
+async def test_an_unknown_program_or_stage_is_named_with_those_there_are(db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    said = texts(await h.say(tg["sari"], "/ingatkan profesional sesi 1"))
+    assert ("Tahap “profesional sesi 1” tidak dikenal di Coaching & Mentoring Tetap. Tahap yang ada: "
+            "Perencanaan, Checkpoint 1, Checkpoint 2, Checkpoint 3, Evaluasi.") in said
+    assert ("Program “profesional” tidak dikenal. Program yang ada: Coaching & Mentoring Tetap, "
+            f"{PROFESI}, Coaching & Mentoring untuk Talenta.") in said
+    said = texts(await h.say(tg["sari"], "/ingatkan profesi sesi 9"))
+    assert said == (f"Tahap “sesi 9” tidak dikenal di {PROFESI}. Tahap yang ada: Sesi Perencanaan, "
+                    "Sesi Pelaksanaan, Sesi Evaluasi.")
+    assert not h.buttons(tg["sari"]) and await rows(db) == {}
+
+
+async def test_a_forged_confirmation_reaches_only_the_callers_own_participants(
+        db: Database, clock: Clock) -> None:
+    h, tg = await setup(db, clock)
+    await enrol(db, clock, "kemenkes_profesi", ani="active", dedi="active", fajar="active")
+    profesi = pack(ConfirmRemind("kemenkes_profesi", "sesi1", 2026))
+    # a coachee, and a coach, are refused whatever the button says
+    for who in ("ani", "budi"):
+        out = await h.press(tg[who], profesi)
+        assert "hanya untuk PIC" in texts(out) and len(out) == 1
+    # the PIC of Bagian Keuangan pressing Sari's button reaches Fajar only
+    fajar = 106
+    async with db.transaction() as s:
+        await repo.link_telegram(s, await _id(s, "fajar"), fajar, "id", clock())
+    await change(db, "fajar", roles="pic")
+    out = await h.press(fajar, profesi)
+    assert "dijadwalkan untuk dikirim: 1." in to(out, fajar) and {m.chat_id for m in out} == {fajar}
+    assert set(await rows(db)) == {"fajar"}
+    # Dedi leaves Profesi between Sari's look and her press: counted again, he is not reminded
+    await h.say(tg["sari"], "/ingatkan profesi")
+    assert "Kirim pengingat (2)" in h.buttons(tg["sari"])
+    async with db.transaction() as s:
+        await s.execute(update(Enrolment).where(Enrolment.employee_id == await _id(s, "dedi"))
+                        .values(status="withdrawn"))
+    out = await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat"))
+    assert "dikirim: 1." in to(out, tg["sari"]) and set(await rows(db)) == {"fajar", "ani"}
+    # a program that is not running, a stage that is part of another, a cycle long gone: stale
+    for forged in (ConfirmRemind("pupr", "sesi1", 2026), ConfirmRemind("kemenkes_profesi", "sesi9", 2026),
+                   ConfirmRemind("kemenkes_tetap", "evaluasi_coach", 2026),
+                   ConfirmRemind("kemenkes_profesi", "sesi1", 2020)):
+        out = await h.press(tg["sari"], pack(forged))
+        assert len(out) == 1 and "Pengingat dari" not in texts(out) and "dikirim" not in texts(out)
+    assert set(await rows(db)) == {"fajar", "ani"}
+
+
+async def test_a_log_is_reminded_to_those_without_a_confirmed_entry(db: Database, clock: Clock) -> None:
+    await make_org(db, clock())
+    h = Harness(db, clock, ("kemenkes_tetap", "langsa"))
+    tg = {n: p[5] for n, p in PEOPLE.items() if p[5] is not None}
+    # Ani: one entry confirmed, one waiting; Dedi: one waiting only
+    await form(db, clock, "ani", "langsa", "coaching", Status.CONFIRMED, occurrence=1)
+    await form(db, clock, "ani", "langsa", "coaching", Status.SUBMITTED, occurrence=2)
+    await form(db, clock, "dedi", "langsa", "coaching", Status.SUBMITTED, occurrence=1)
+    shown = texts(await h.say(tg["sari"], "/ingatkan langsa coaching"))
+    assert "Coaching, Mentoring, dan Belajar Mandiri: kirim pengingat tahap Coaching tahun 2026" in shown
+    assert "Belum menyelesaikan tahap ini: 4 dari 5 pegawai" in shown and "akan diingatkan: 4." in shown
+    out = await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat"))
+    assert to(out, tg["eka"]) == ("🔔 Pengingat dari Sari Test: belum ada catatan Coaching (Coaching, "
+                                  "Mentoring, dan Belajar Mandiri) Anda tahun ini yang dikonfirmasi. Ketik "
+                                  "/sesi untuk menambah catatan.")
+    assert set(await rows(db)) == {"budi", "sari", "dedi", "eka"}
+    listed = texts(await h.say(tg["sari"], "/belum_isi langsa coaching"))  # one line a person
+    assert "4 dari 5 pegawai" in listed and listed.count("Dedi Test") == 1 and "Ani Test" not in listed

@@ -106,7 +106,7 @@ async def help_(t: Turn, state: State, args: str) -> State:
     if await repo.coachees_of(t.s, t.person.id) or "coach_profesi" in t.person.roles:
         lines.append(Msg("help.coach"))
     if monitoring_scope(t.person.roles, t.person.unit_id, t.person.unit_utama_id):
-        lines.append(Msg("help.monitor"))
+        lines += [Msg("help.monitor"), Msg("help.monitor_more")]
     t.reply(Reply(tuple(lines)))
     return state
 

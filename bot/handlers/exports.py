@@ -17,6 +17,7 @@ from bot.handlers.monitoring import (
     named_program,
     recap_rows_for,
     scope_name,
+    unknown_program,
 )
 from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
@@ -138,8 +139,7 @@ def _program(t: Turn, typed: str) -> ProgramSpec | None:
     """The program typed, or the one monitored by default; None (and says so) if no program fits."""
     program = named_program(t, typed) if typed else monitored_program(t)
     if program is None:
-        t.say("recap.unknown_program", program=typed, known=", ".join(
-            t.text(Msg(p.title)) for p in t.specs.programs.values()))
+        t.reply(Reply((unknown_program(t, typed),)))
     return program
 
 

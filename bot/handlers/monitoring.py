@@ -55,11 +55,7 @@ async def _page(t: Turn, stage_arg: str, page: int, unit: int, program_id: str) 
     if scope.kind != "unit_kerja":
         await _unit_counts(t, scope, program, stage)
         return
-    parts = [a.id for a in program.activities if a.part_of == stage.id]
-    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, t.today.year, parts)
-    if program.enrolment.mode != "automatic" or program.enrolment.flag:  # not everyone takes part
-        taking = {r.employee_id for r in await recap_rows_for(t, scope, program)}
-        rows, total = [r for r in rows if r.employee_id in taking], len(taking)
+    rows, total = await not_completed_in(t, scope, program, stage, t.today.year)
     header = Msg("monitor.header", {
         "program": Msg(program.title), "stage": stage_label(stage), "year": t.today.year,
         "scope": await scope_name(t, scope),
@@ -181,6 +177,20 @@ async def recap_rows_for(t: Turn, scope: Scope, program: ProgramSpec, year: int 
                                  live=[s.value for s in LIVE_ENROLMENTS])
 
 
+async def not_completed_in(t: Turn, scope: Scope, program: ProgramSpec, stage: Activity,
+                           year: int) -> tuple[list[repo.PendingRow], int]:
+    """Who in scope takes part in the program in a year and has not completed
+    the stage, and how many in scope take part: what /belum_isi lists and
+    /ingatkan reminds."""
+    parts = [a.id for a in program.activities if a.part_of == stage.id]
+    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, year, parts,
+                                           log=stage.schedule.kind == "log")
+    if program.enrolment.mode != "automatic" or program.enrolment.flag:  # not everyone takes part
+        taking = {r.employee_id for r in await recap_rows_for(t, scope, program, year)}
+        rows, total = [r for r in rows if r.employee_id in taking], len(taking)
+    return rows, total
+
+
 def monitored_program(t: Turn) -> ProgramSpec:
     """One program is monitored until monitoring covers every program: the
     one everyone takes part in (Tetap), whatever the order of BINA_PROGRAMS."""
@@ -200,6 +210,12 @@ def named_program(t: Turn, typed: str) -> ProgramSpec | None:
     partly = [pid for pid, ns in names.items() if any(wanted in n for n in ns)]
     found = exact if len(exact) == 1 else partly
     return t.specs.programs[found[0]] if wanted and len(found) == 1 else None
+
+
+def unknown_program(t: Turn, typed: str) -> Msg:
+    """That no program is called so, and which there are."""
+    return Msg("recap.unknown_program", {"program": typed, "known": ", ".join(
+        t.text(Msg(p.title)) for p in t.specs.programs.values())})
 
 
 def named_stage(t: Turn, program: ProgramSpec, typed: str) -> Activity | None:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -56,12 +56,14 @@ def _scope_filter(scope: Scope) -> Any:
 
 async def not_completed(
     session: AsyncSession, scope: Scope, program: str, activity: str, year: int,
-    parts: Sequence[str] = (),
+    parts: Sequence[str] = (), *, log: bool = False,
 ) -> tuple[list[PendingRow], int]:
     """Employees in scope who have not completed a stage, with how far they
     got, and the number of employees in scope. Status only, never answers.
     A stage with `parts` (the coach's evaluation of the Evaluasi stage) is
-    complete when they are confirmed too; the status shown is the stage's own."""
+    complete when they are confirmed too; the status shown is the stage's own.
+    A `log` is complete with one confirmed entry of the year (as the status
+    sheet counts it); those without are shown not started."""
     parts_done = select(func.count()).where(
         Submission.employee_id == Employee.id, Submission.program == program, Submission.year == year,
         Submission.activity.in_(parts), Submission.status == Status.CONFIRMED.value,
@@ -73,11 +75,17 @@ async def not_completed(
         .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
         .outerjoin(own, and_(
             own.employee_id == Employee.id, own.program == program,
-            own.activity == activity, own.year == year,
+            own.activity == activity, own.year == year, own.occurrence == 0,
         ))
         .where(_scope_filter(scope))
     )
-    unfinished = own.status.is_(None) | (own.status != Status.CONFIRMED.value)
+    unfinished: ColumnElement[bool] = own.status.is_(None) | (own.status != Status.CONFIRMED.value)
+    if log:  # a log's entries (occurrence 1, 2, ...) are not one form: one row a person, whatever they logged
+        unfinished = ~select(Submission.id).where(
+            Submission.employee_id == Employee.id, Submission.program == program, Submission.year == year,
+            Submission.activity == activity, Submission.occurrence > 0,
+            Submission.status == Status.CONFIRMED.value,
+        ).correlate(Employee).exists()
     if parts_done is not None:
         unfinished = unfinished | (parts_done < len(parts))
     query = query.where(unfinished).order_by(_UnitKerja.name, Employee.nama, Employee.nip)
@@ -253,19 +261,17 @@ class Contact:
     reachable: bool
     timezone: str | None  # own
     unit_timezone: str | None  # the unit kerja's, else the unit utama's
-    flags: frozenset[str]
 
 
 async def contacts(session: AsyncSession, scope: Scope) -> dict[int, Contact]:
     """Everyone in scope, by id."""
     rows = (await _exec(session, select(
         Employee.id, Employee.telegram_id, Employee.blocked_at, Employee.timezone, _UnitKerja.timezone,
-        _UnitUtama.timezone, Employee.flags,
+        _UnitUtama.timezone,
     ).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
      .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id).where(_scope_filter(scope)))).all()
-    return {i: Contact(i, telegram is not None and blocked is None, tz, uk_tz or uu_tz,
-                       frozenset(x for x in (flags or "").split(",") if x))
-            for i, telegram, blocked, tz, uk_tz, uu_tz, flags in rows}
+    return {i: Contact(i, telegram is not None and blocked is None, tz, uk_tz or uu_tz)
+            for i, telegram, blocked, tz, uk_tz, uu_tz in rows}
 
 
 @dataclass(frozen=True, slots=True)
