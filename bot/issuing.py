@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.documents import (
-    KIND_CODES,
     CertificateFacts,
     Kind,
     Party,
@@ -20,7 +19,6 @@ from flows.documents import (
     Signer,
     period_of_quarter,
     quarter_of,
-    quarter_span,
 )
 from flows.program import Status, activity_day
 from flows.program_spec import ProgramSpec
@@ -39,11 +37,6 @@ class Offer:
     period: str  # 2026-Q3, or e<enrolment id> for a certificate
     employee_id: int
     facts: ProofFacts | CertificateFacts
-
-    @property
-    def ref(self) -> str:
-        """What a button carries to ask for it again."""
-        return f"{KIND_CODES[self.kind]}:{self.program.id}:{self.period}"
 
 
 def party(p: Person) -> Party:
@@ -74,16 +67,15 @@ async def proofs(s: AsyncSession, specs: SpecSet, people: Sequence[Person], year
         proof = program.quarterly_proof
         if proof is None:
             continue
-        for q in quarters:
-            first, last = quarter_span(year, q)
-            held = await repo.documents.jp_between(s, list(by_id), program.id, first, last)
-            for employee_id, (jp, dialogs) in sorted(held.items(), key=lambda e: by_id[e[0]].nama):
-                p = by_id[employee_id]
-                coach = coaches.get(p.coach_id) if p.coach_id else None
-                facts = ProofFacts(year=year, quarter=q, issuer=proof.issuer, pegawai=party(p),
-                                   penilai=party(coach) if coach else None, jp=jp, dialogs=dialogs,
-                                   signer=sign[p.id])
-                offers.append(Offer("bukti_keterangan", program, period_of_quarter(year, q), p.id, facts))
+        held = await repo.documents.jp_by_quarter(s, list(by_id), program.id, year, quarters)
+        for (employee_id, q), (jp, dialogs) in sorted(held.items(),
+                                                      key=lambda e: (e[0][1], by_id[e[0][0]].nama)):
+            p = by_id[employee_id]
+            coach = coaches.get(p.coach_id) if p.coach_id else None
+            facts = ProofFacts(year=year, quarter=q, issuer=proof.issuer, pegawai=party(p),
+                               penilai=party(coach) if coach else None, jp=jp, dialogs=dialogs,
+                               signer=sign[p.id])
+            offers.append(Offer("bukti_keterangan", program, period_of_quarter(year, q), p.id, facts))
     return offers
 
 

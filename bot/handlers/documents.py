@@ -143,7 +143,7 @@ async def bundle_pressed(t: Turn, state: State, cb: UnitBundle) -> State:
     offers = await issuing.proofs(t.s, t.specs, people, year, [q])
     for p in people:
         offers += [o for o in await issuing.certificates(t.s, t.specs, p, t.zone)
-                   if o.employee_id == p.id and isinstance(o.facts, CertificateFacts)
+                   if isinstance(o.facts, CertificateFacts)
                    and (o.facts.last_day.year, quarter_of(o.facts.last_day)) == (year, q)]
     await repo.audit.record(t.s, t.person.id, "dokumen", Scope("unit_kerja", t.person.unit_id), cb.period,
                             t.now)

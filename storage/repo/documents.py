@@ -6,14 +6,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.documents import CODE_ALPHABET, CODE_LENGTH
+from flows.documents import CODE_ALPHABET, CODE_LENGTH, quarter_of, quarter_span
 from flows.roster import HEAD_ROLE
 from storage.models import Employee, IssuedDocument, JpLine
 from storage.repo._base import Person, _exec, _insert, _person, _person_query
@@ -75,18 +75,23 @@ async def by_code(session: AsyncSession, code: str) -> Issued | None:
     return _issued(found, newest)
 
 
-async def jp_between(session: AsyncSession, employee_ids: Sequence[int], program: str, first: date,
-                     last: date) -> dict[int, tuple[Decimal, int]]:
-    """Per person, the JP credited for the program's activities held from
-    `first` to `last`, and how many activities earned it (reversals net out)."""
-    per_activity = (select(JpLine.employee_id, JpLine.submission_id, func.sum(JpLine.credited).label("jp"))
-                    .where(JpLine.employee_id.in_(employee_ids), JpLine.program == program,
-                           JpLine.day >= first, JpLine.day <= last)
-                    .group_by(JpLine.employee_id, JpLine.submission_id).subquery())
-    rows = await _exec(session, select(per_activity.c.employee_id, func.sum(per_activity.c.jp),
-                                       func.count().filter(per_activity.c.jp > 0))
-                       .group_by(per_activity.c.employee_id))
-    return {e: (Decimal(jp).quantize(Decimal("0.1")), int(n)) for e, jp, n in rows.all() if jp}
+async def jp_by_quarter(session: AsyncSession, employee_ids: Sequence[int], program: str, year: int,
+                        quarters: Sequence[int]) -> dict[tuple[int, int], tuple[Decimal, int]]:
+    """Per person and quarter of `year` given, the JP credited for the
+    program's activities held in it, and how many activities earned it
+    (reversals net out): one query for all the quarters."""
+    first, last = quarter_span(year, min(quarters))[0], quarter_span(year, max(quarters))[1]
+    rows = await _exec(session, select(JpLine.employee_id, func.min(JpLine.day), func.sum(JpLine.credited))
+                       .where(JpLine.employee_id.in_(employee_ids), JpLine.program == program,
+                              JpLine.day >= first, JpLine.day <= last)
+                       .group_by(JpLine.employee_id, JpLine.submission_id))
+    found: dict[tuple[int, int], tuple[Decimal, int]] = {}
+    for employee_id, day, jp in rows.all():
+        key = (employee_id, quarter_of(day))
+        if key[1] in quarters and jp:
+            total, n = found.get(key, (Decimal(0), 0))
+            found[key] = (total + Decimal(jp), n + (jp > 0))
+    return {k: (jp.quantize(Decimal("0.1")), n) for k, (jp, n) in found.items() if jp}
 
 
 async def heads_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Person]:
