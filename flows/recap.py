@@ -8,11 +8,12 @@ catalogs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flows.messages import Msg
-from flows.program import Status, is_done
+from flows.program import JP_RIGHT_PER_YEAR, Status, is_done
 from flows.program_spec import Activity, ProgramSpec
 from flows.validators import plain
 
@@ -97,19 +98,41 @@ def tally(program: ProgramSpec, rows: Sequence[Row],
           by_unit_utama: bool = False) -> tuple[list[Tally], Tally]:
     """Per unit kerja (or unit utama), in the order the rows come, and for all of them."""
     cols = columns(program)
-    staged = [c for c in cols if not c.counts]
-    by_unit: dict[str, list[Row]] = {}
-    for row in rows:
+    staged = [not c.counts for c in cols]
+    # Each person's stages are looked at once, for their unit and the total alike.
+    flagged = [(row, [completed(program, c, row) for c in cols]) for row in rows]
+    by_unit: dict[str, list[tuple[Row, list[bool]]]] = {}
+    for row, finished in flagged:
         by_unit.setdefault((row.unit_utama or row.unit_kerja) if by_unit_utama else row.unit_kerja,
-                           []).append(row)
+                           []).append((row, finished))
 
-    def count(unit: str, members: Iterable[Row]) -> Tally:
-        members = list(members)
-        done = {c.activity.id: sum(completed(program, c, r) for r in members) for c in cols}
-        whole = sum(bool(staged) and all(completed(program, c, r) for c in staged) for r in members)
-        return Tally(unit, len(members), done, whole, tuple(r.employee_id for r in members))
+    def count(unit: str, members: Sequence[tuple[Row, list[bool]]]) -> Tally:
+        done = {c.activity.id: sum(finished[i] for _, finished in members) for i, c in enumerate(cols)}
+        whole = sum(any(staged) and all(f for f, s in zip(finished, staged, strict=True) if s)
+                    for _, finished in members)
+        return Tally(unit, len(members), done, whole, tuple(row.employee_id for row, _ in members))
 
-    return [count(unit, members) for unit, members in by_unit.items()], count("", rows)
+    return [count(unit, members) for unit, members in by_unit.items()], count("", flagged)
+
+
+def ranked(units: Sequence[Tally]) -> list[Tally]:
+    """The units by their share who completed the whole cycle, highest
+    first: which unit utama is disciplined (K:1291)."""
+    return sorted(units, key=lambda u: (-u.share(u.whole_cycle), u.unit))
+
+
+@dataclass(frozen=True, slots=True)
+class JpFigures:
+    average: Decimal  # to 0.1 JP
+    reached: int  # how many have the year's right of JP
+
+
+def jp_figures(unit: Tally, jp: Mapping[int, Decimal]) -> JpFigures:
+    """A unit's JP of the year (K:1894-1902): its members' average and how
+    many reached the 20 JP a year."""
+    amounts = [jp.get(i, Decimal(0)) for i in unit.members]
+    average = (sum(amounts, Decimal(0)) / len(amounts)).quantize(Decimal("0.1")) if amounts else Decimal(0)
+    return JpFigures(average, sum(a >= JP_RIGHT_PER_YEAR for a in amounts))
 
 
 def _parts(program: ProgramSpec, stage: Activity) -> list[Activity]:

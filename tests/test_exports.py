@@ -63,15 +63,16 @@ async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> No
     assert book.sheetnames == ["Status Pengisian", "Ringkasan", "JPL"]
     sheet = book["Status Pengisian"]
     assert sheet["A1"].value == "Lembar Rekapitulasi Status Pengisian"
-    assert [c.value for c in sheet[4]] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES]
+    assert [c.value for c in sheet[4]] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES,
+                                           "JP tahun ini"]
     assert sheet["F3"].value == "Status Coaching" and "F3:J3" in {str(r) for r in sheet.merged_cells.ranges}
-    assert sheet.freeze_panes == "A5" and sheet.auto_filter.ref == "A4:J9"
+    assert sheet.freeze_panes == "A5" and sheet.auto_filter.ref == "A4:K9"
     assert sheet.print_title_rows == "$4:$4" and sheet.page_setup.orientation == "landscape"
     people = {r[2]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert len(people) == 5 and all(r[4] == "Bagian Umum" for r in people.values())
     ani = next(r for name, r in people.items() if name.startswith("Ani"))
     assert ani[1] == PEOPLE["ani"][0]
-    assert ani[5:] == ("selesai", "menunggu konfirmasi", "belum mengisi", "belum mengisi", "belum mengisi")
+    assert ani[5:] == ("selesai", "menunggu konfirmasi", "belum mengisi", "belum mengisi", "belum mengisi", 0)
     summary = book["Ringkasan"]
     assert [c.value for c in summary[4]][:4] == ["Unit Kerja", "Jumlah Pegawai", "Perencanaan", "%"]
     assert [c.value for c in summary[5]][:4] == ["Bagian Umum", 5, 1, 0.2]
@@ -90,7 +91,8 @@ async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> No
     [pembina] = h.session.documents(tg["kepala"])
     assert pembina.filename.endswith(".csv") and pembina.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(pembina.data.decode("utf-8-sig"))))
-    assert rows[0] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES] and len(rows) == 1 + len(PEOPLE)
+    assert rows[0] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES, "JP tahun ini"]
+    assert len(rows) == 1 + len(PEOPLE)
     assert MARKER not in pembina.data.decode("utf-8-sig")
 
     for who in ("ani", "budi"):  # a coachee; a coach
@@ -109,7 +111,7 @@ async def test_a_program_is_named_and_its_own_stages_are_the_columns(db: Databas
     await h.say(tg["sari"], "/ekspor profesi")
     book = load_workbook(io.BytesIO(h.session.documents(tg["sari"])[0].data))
     header = [c.value for c in book["Status Pengisian"][4]]
-    assert header[5:] == ["Sesi Perencanaan", "Sesi Pelaksanaan", "Sesi Evaluasi"]  # the Profesi sessions
+    assert header[5:-1] == ["Sesi Perencanaan", "Sesi Pelaksanaan", "Sesi Evaluasi"]  # the Profesi sessions
     assert book["Status Pengisian"].max_row == 4  # nobody enrolled yet
     assert "tidak dikenal" in texts(await h.say(tg["sari"], "/ekspor triwulan9"))
 
@@ -199,6 +201,20 @@ async def test_jpl_completion_rate_and_jp_per_unit_ranked_for_the_pembina(db: Da
     pembina = texts(await h.say(tg["kepala"], "/jpl 2026"))
     assert f"1. {UNIT_UTAMA}: Persentase Pengisian 12% (1 dari 8) · JP rata-rata 1,2" in pembina
     assert "lembar JPL" in pembina
+    # The same figures in the export: each person's JP beside their statuses, /jpl's table as the JPL sheet.
+    await h.say(tg["kepala"], "/ekspor")
+    book = load_workbook(io.BytesIO(h.session.documents(tg["kepala"])[0].data))
+    jp = {r[1]: r[-1] for r in book["Status Pengisian"].iter_rows(min_row=5, values_only=True)}
+    assert jp[PEOPLE["ani"][0]] == 10 and sum(jp.values()) == 10
+    jpl = book["JPL"]
+    assert [c.value for c in jpl[4]] == ["Peringkat", "Unit Utama", "Jumlah Pegawai", "Selesai seluruh tahap",
+                                         "Persentase Pengisian", "JP rata-rata", "Mencapai 20 JP"]
+    assert [c.value for c in jpl[5]] == [1, UNIT_UTAMA, 8, 1, 0.125, 1.2, 0]
+    assert jpl["A6"].value is None and jpl["B6"].value == "Jumlah" and jpl["E5"].number_format == "0.0%"
+    await h.say(tg["sari"], "/ekspor")
+    unit = load_workbook(io.BytesIO(h.session.documents(tg["sari"])[0].data))["JPL"]
+    assert [c.value for c in unit[4]][:2] == ["No", "Unit Kerja"]
+    assert [c.value for c in unit[5]] == [1, "Bagian Umum", 5, 1, 0.2, 2, 0]
     assert "Persentase Pengisian 0% (0 dari 8)" in texts(await h.say(tg["koor"], "/jpl 2025"))
     assert "/jpl 2026" in texts(await h.say(tg["sari"], "/jpl tahun lalu"))
     assert "hanya untuk PIC" in texts(await h.say(tg["ani"], "/jpl"))

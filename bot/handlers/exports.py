@@ -1,12 +1,12 @@
 """/ekspor [program] [csv]: the seed's status sheet of the caller's scope as
-a file (K:1348-1353), with a summary per unit and each person's JP.
-The scope is checked here, on the server; statuses and counts only."""
+a file (K:1348-1353) with each person's JP, a summary per unit and /jpl's
+table. The scope is checked here, on the server; statuses and counts only."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -25,9 +25,8 @@ from flows.access import Scope
 from flows.conversation import State
 from flows.documents import ROMAN, quarter_of, quarter_span
 from flows.messages import Document, Msg, Reply
-from flows.program import JP_RIGHT_PER_YEAR
 from flows.program_spec import ProgramSpec
-from flows.recap import Tally, tally
+from flows.recap import Row, Tally, jp_figures, ranked, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -69,14 +68,12 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
     year = int(typed) if typed else t.today.year
     program = monitored_program(t)
     rows = await recap_rows_for(t, scope, program, year)
-    ranked = scope.kind == "instansi"
-    units, total = tally(program, rows, by_unit_utama=ranked)
+    per_unit, total = tally(program, rows)
+    units, by_rank = _jp_units(program, rows, scope, per_unit)
     jp = await repo.jp_totals(t.s, [r.employee_id for r in rows], year)
-    if ranked:
-        units.sort(key=lambda u: (-u.share(u.whole_cycle), u.unit))
     lines = [Msg("recap.jp_header", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year}),
-             *(_jp_line(u, jp, n if ranked else None) for n, u in enumerate(units, 1))]
+             *(_jp_line(u, jp, n if by_rank else None) for n, u in enumerate(units, 1))]
     if len(units) != 1:  # one unit's line is the total already
         lines.append(_jp_line(replace(total, unit=t.text(Msg("recap.total"))), jp, None))
     lines += [*await _certified(t, scope, year), Msg("recap.jp_more")]
@@ -105,12 +102,19 @@ async def _certified(t: Turn, scope: Scope, year: int) -> list[Msg]:
     return lines
 
 
+def _jp_units(program: ProgramSpec, rows: Sequence[Row], scope: Scope,
+              by_unit_kerja: list[Tally]) -> tuple[list[Tally], bool]:
+    """What /jpl and the JPL sheet list, and whether ranked: per unit kerja,
+    or for the pembina the unit utama ranked by their Persentase Pengisian."""
+    if scope.kind != "instansi":
+        return by_unit_kerja, False
+    return ranked(tally(program, rows, by_unit_utama=True)[0]), True
+
+
 def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:
-    amounts = [jp.get(i, Decimal(0)) for i in u.members]
+    figures = jp_figures(u, jp)
     params = {"unit": u.unit, "share": f"{u.share(u.whole_cycle):.0%}", "whole": u.whole_cycle,
-              "total": u.total, "jp": (sum(amounts, Decimal(0)) / len(amounts)).quantize(Decimal("0.1"))
-              if amounts else Decimal(0),
-              "reached": sum(a >= JP_RIGHT_PER_YEAR for a in amounts)}
+              "total": u.total, "jp": figures.average, "reached": figures.reached}
     return Msg("recap.jp_line_ranked", {**params, "rank": rank}) if rank else Msg("recap.jp_line", params)
 
 
@@ -147,10 +151,11 @@ async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec) -> Sheet:
     year = t.today.year
     rows = await recap_rows_for(t, scope, program)
     units, total = tally(program, rows)
+    jp_units, by_rank = _jp_units(program, rows, scope, units)
     title = Msg("recap.title_line", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year})
     jp = await repo.jp_totals(t.s, [r.employee_id for r in rows], year)
-    return Sheet(program, title, rows, units, total, jp)
+    return Sheet(program, title, rows, units, total, jp, jp_units, by_rank)
 
 
 def _slug(text: str) -> str:
