@@ -152,8 +152,8 @@ def test_reminders_preview_outbox_and_audit(env: Path, capsys: pytest.CaptureFix
     assert "pending" in capsys.readouterr().out  # the preview queued nothing
     assert main(["audit", "--since", "2026-11-01"]) == 0
     out = capsys.readouterr().out
-    assert "2026-11-23 10:00  198001012005011001  Budi Santoso  ekspor  unit_kerja Bagian Umum" in out
-    assert "1 entries since 2026-11-01" in out
+    assert "2026-11-23 10:00 WIB  198001012005011001  Budi Santoso  ekspor  unit_kerja Bagian Umum" in out
+    assert "1 entry since 2026-11-01" in out
 
 
 def test_verify_a_documents_code(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,7 +250,7 @@ async def test_the_pembina_gets_the_audit_log_as_a_file(db: Database, clock: Clo
     assert "Log audit sejak 24/10/2026: 2 tindakan admin" in said
     [log] = h.session.documents(tg["kepala"])
     rows = list(csv.reader(io.StringIO(log.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Waktu", "NIP", "Nama", "Tindakan", "Cakupan", "Rincian"]
+    assert rows[0] == ["Waktu (WIB)", "NIP", "Nama", "Tindakan", "Cakupan", "Rincian"]
     assert [r[1:4] for r in rows[1:]] == [[PEOPLE["sari"][0], "Sari Test", "ekspor"],
                                           [PEOPLE["koor"][0], "Koor Test", "rekap"]]
     assert rows[1][0] == "2026-11-23 10:00" and rows[1][4] == "unit_kerja Bagian Umum"

@@ -130,7 +130,9 @@ async def audit_log(t: Turn, state: State, args: str) -> State:
         t.say("audit.usage", example=(t.today - timedelta(days=7)).isoformat())
         return state
     entries = await repo.audit.since(t.s, datetime.combine(since, time(0), t.zone))
-    header = [t.text(Msg(f"audit.col_{c}")) for c in ("at", "nip", "nama", "action", "scope", "detail")]
+    zone = t.now.astimezone(t.zone).tzname()  # WIB, WITA, WIT: the times are read in the instansi's zone
+    header = [t.text(Msg(f"audit.col_{c}", {"zone": zone})) for c in ("at", "nip", "nama", "action", "scope",
+                                                                         "detail")]
     body = [[f"{e.at.astimezone(t.zone):%Y-%m-%d %H:%M}", e.nip, e.nama, e.action,
              e.scope_kind + (f" {e.scope_unit}" if e.scope_unit else ""), e.detail] for e in entries]
     await repo.audit.record(t.s, t.person.id, "audit", Scope("instansi", None), since.isoformat(), t.now)
