@@ -280,6 +280,9 @@ async def test_the_koordinator_reports_the_quarter_and_the_pembina_verifies(db: 
         assert "hanya untuk pembina" in texts(await h.press(tg[who], verify))
     assert "ditandai terverifikasi" in texts(await h.press(tg["kepala"], verify))
     assert "sudah diverifikasi oleh Kepala Test" in texts(await h.press(tg["kepala"], verify))
+    told = [m.text for m in h.session.sent() if m.chat_id == tg["koor"] and "telah diverifikasi" in m.text]
+    assert told == ["✅ Rekap tahap Perencanaan unit utama Sekretariat Jenderal, triwulan IV 2026, yang Anda "
+                    "kirim telah diverifikasi oleh Kepala Test."]  # once, however often it is pressed
     assert "terverifikasi oleh Kepala Test" in texts(await h.say(tg["kepala"], "/laporan"))
     # A PIC or the pembina cannot send a koordinator's report; the PIC's /rekap has no such button.
     forged = pack(SendRecap("kemenkes_tetap", "rencana"))

@@ -63,6 +63,12 @@ async def verify_pressed(t: Turn, state: State, cb: VerifyRecap) -> State:
         t.say("error.stale_button")
         return state
     report = found[0]
+    if done:  # the koordinator who sent it learns it was verified, once
+        notice = Reply((Msg("report.verified_notice", {"stage": _stage(t, report), "unit": report.unit,
+                                                       "period": _period(report.period),
+                                                       "by": report.verified_by or ""}),))
+        await repo.outbox.enqueue(t.s, [Queued(f"recap_verified:{report.id}", report.sender_id, "notice",
+                                               reply_to_json(notice), t.now)], t.now)
     t.say("report.verified" if done else "report.verified_before", by=report.verified_by or "",
           at=report.verified_at.astimezone(t.zone) if report.verified_at else t.now)
     return state

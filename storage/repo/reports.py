@@ -22,6 +22,7 @@ class Report:
     unit: str  # the unit utama's name
     period: str
     sender: str
+    sender_id: int
     units: list[tuple[str, int, int]]  # (unit kerja, done, total) when it was sent
     sent_at: datetime
     verified_by: str | None
@@ -49,16 +50,16 @@ async def reports(session: AsyncSession, ids: Sequence[int] | None = None) -> li
     """The recaps sent (these, or all), newest first."""
     sender, verifier = aliased(Employee), aliased(Employee)
     query = (select(RecapReport.id, RecapReport.program, RecapReport.stage, Unit.name, RecapReport.period,
-                    sender.nama, RecapReport.counts, RecapReport.sent_at, verifier.nama,
-                    RecapReport.verified_at)
+                    sender.nama, RecapReport.sender_id, RecapReport.counts, RecapReport.sent_at,
+                    verifier.nama, RecapReport.verified_at)
              .join(Unit, RecapReport.unit_id == Unit.id).join(sender, RecapReport.sender_id == sender.id)
              .outerjoin(verifier, RecapReport.verified_by == verifier.id)
              .order_by(RecapReport.sent_at.desc(), RecapReport.id.desc()))
     if ids is not None:
         query = query.where(RecapReport.id.in_(ids))
-    return [Report(i, program, stage, unit, period, by, [(u, d, t) for u, d, t in counts["units"]], at,
+    return [Report(i, program, stage, unit, period, by, by_id, [(u, d, t) for u, d, t in counts["units"]], at,
                    checked, verified_at)
-            for i, program, stage, unit, period, by, counts, at, checked, verified_at
+            for i, program, stage, unit, period, by, by_id, counts, at, checked, verified_at
             in (await _exec(session, query)).all()]
 
 
