@@ -1,15 +1,16 @@
 """The seed's monitoring sheets as files a PIC opens on a laptop and prints.
 
 XLSX (XlsxWriter, which writes a koordinator's 20,000 rows faster than
-openpyxl; openpyxl reads the rosters): the *Lembar Rekapitulasi Status Pengisian* (K:1348-1353:
-No, NIP, Nama, Jabatan, Unit Kerja, then one column per stage under
-"Status Coaching"), and each person's JP of the year beside them as the
-pembina's sheet has them (K:1894-1902), with its header frozen, filters
-on, and set up to print landscape, fit to width, the header repeated on
-every page; a summary sheet per unit with percentages and the share who
-completed the whole cycle; a JPL sheet, /jpl's table: per unit the
-Persentase Pengisian and JP. CSV: the status sheet alone. Words in the
-reader's language; statuses and counts only, never answers.
+openpyxl; openpyxl reads the rosters): the *Lembar Rekapitulasi Status
+Pengisian* (K:1348-1353: No, NIP, Nama, Jabatan, Unit Kerja, then one
+column per stage under "Status Coaching"), and each person's JP of the
+year beside them as the pembina's sheet has them (K:1894-1902), with its
+header frozen, filters on, and set up to print landscape, fit to width,
+the header repeated on every page; a summary sheet per unit with
+percentages and the share who completed the whole cycle; a JPL sheet,
+/jpl's table: per unit the Persentase Pengisian and JP. CSV: the status
+sheet alone. Words in the reader's language; statuses and counts only,
+never answers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from flows.recap import Column, Row, Tally, cell, columns, jp_figures
 
 Render = Callable[[Msg], str]
 PEOPLE_COLUMNS = ("recap.col_no", "recap.col_nip", "recap.col_nama", "recap.col_jabatan", "recap.col_unit")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TOP = 3  # the header's row (from 0): two title lines and a group band above it
 
 
@@ -51,7 +53,7 @@ def _status_table(sheet: Sheet, render: Render) -> tuple[list[str], list[list[ob
     cols = columns(sheet.program)
     header = [*(render(Msg(k)) for k in PEOPLE_COLUMNS), *(render(c.label) for c in cols),
               render(Msg("recap.col_jp"))]
-    words: dict[str, str] = {}  # a status word is rendered once, not once a cell
+    words: dict[str, str] = {}  # a status word (a key, no parameters) is rendered once, not once a cell
 
     def word(msg: Msg) -> str:
         if msg.key not in words:
@@ -75,8 +77,16 @@ def csv_file(header: Sequence[str], body: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(body)
+    writer.writerows([_inert(v) for v in row] for row in body)
     return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read UTF-8 names right
+
+
+def _inert(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @) is opened as
+    text: a name in the roster or a detail in the audit log runs nothing."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
 
 
 def status_xlsx(sheet: Sheet, render: Render) -> bytes:
@@ -94,6 +104,8 @@ def status_xlsx(sheet: Sheet, render: Render) -> bytes:
 
 
 class Styles:
+    """The workbook's few cell formats, made once."""
+
     def __init__(self, book: Workbook) -> None:
         self.title = book.add_format({"bold": True, "font_size": 13})
         self.bold = book.add_format({"bold": True})

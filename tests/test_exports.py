@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from aiogram.methods import SendPhoto
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from flows.callbacks import NotFilledPage, pack
 from flows.program import Status
@@ -79,9 +79,15 @@ async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> No
     assert summary["A6"].value == "Jumlah" and summary["D5"].number_format == "0.0%"
     assert MARKER not in unzipped(doc.data)
 
-    # The koordinator's unit utama (its 8 people in four units), the pembina's whole instansi.
+    # The koordinator's unit utama (its 8 people in four units), the pembina's whole instansi. A roster
+    # field that looks like a formula stays text: opening the sheet runs nothing.
+    formula = '=HYPERLINK("http://example.invalid","klik")'
+    async with db.transaction() as s:
+        await s.execute(update(Employee).where(Employee.nip == PEOPLE["fajar"][0]).values(jabatan=formula))
     await h.say(tg["koor"], "/ekspor")
     koor = load_workbook(io.BytesIO(h.session.documents(tg["koor"])[0].data))
+    [fajar] = [r for r in koor["Status Pengisian"].iter_rows(min_row=5) if r[1].value == PEOPLE["fajar"][0]]
+    assert fajar[3].value == formula and fajar[3].data_type == "s"
     assert koor["Status Pengisian"].max_row == 4 + 8
     assert {r[4] for r in koor["Status Pengisian"].iter_rows(min_row=5, values_only=True)} == \
         {"Bagian Umum", "Bagian Keuangan", "Biro Umum", "Biro SDM"}
@@ -94,6 +100,7 @@ async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> No
     assert rows[0] == ["No", "NIP", "Nama", "Jabatan", "Unit Kerja", *STAGES, "JP tahun ini"]
     assert len(rows) == 1 + len(PEOPLE)
     assert MARKER not in pembina.data.decode("utf-8-sig")
+    assert [r[3] for r in rows if r[1] == PEOPLE["fajar"][0]] == ["'" + formula]  # opened as text
 
     for who in ("ani", "budi"):  # a coachee; a coach
         out = await h.say(tg[who], "/ekspor")
