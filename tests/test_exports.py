@@ -93,7 +93,8 @@ async def test_each_role_exports_its_own_scope(db: Database, clock: Clock) -> No
         {"Bagian Umum", "Bagian Keuangan", "Biro Umum", "Biro SDM"}
     assert [r[0] for r in koor["Ringkasan"].iter_rows(min_row=5, values_only=True)] == \
         ["Bagian Keuangan", "Bagian Umum", "Biro SDM", "Biro Umum", "Jumlah"]
-    await h.say(tg["kepala"], "/ekspor csv")
+    assert "ringkasan per unit kerja dan lembar JPL ada di berkas XLSX" in texts(await h.say(tg["kepala"],
+                                                                                        "/ekspor csv"))
     [pembina] = h.session.documents(tg["kepala"])
     assert pembina.filename.endswith(".csv") and pembina.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(pembina.data.decode("utf-8-sig"))))

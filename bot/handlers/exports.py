@@ -47,7 +47,7 @@ async def export(t: Turn, state: State, args: str) -> State:
     name = await scope_name(t, scope)
     filename = f"rekap-{program.id}-{_slug(t.text(name))}-{t.today.isoformat()}.{fmt}"
     await repo.audit.record(t.s, t.person.id, "ekspor", scope, f"{program.id} {fmt}", t.now)
-    t.reply(Reply((Msg("recap.export_ready", {
+    t.reply(Reply((Msg(f"recap.export_ready_{fmt}", {
         "program": Msg(program.title), "scope": name, "year": t.today.year, "people": sheet.total.total,
         "whole": sheet.total.whole_cycle, "share": f"{sheet.total.share(sheet.total.whole_cycle):.0%}",
     }),), document=Document(filename, content)))
