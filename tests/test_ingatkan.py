@@ -362,3 +362,8 @@ async def test_a_log_is_reminded_to_those_without_a_confirmed_entry(db: Database
     assert set(await rows(db)) == {"budi", "sari", "dedi", "eka"}
     listed = texts(await h.say(tg["sari"], "/belum_isi langsa coaching"))  # one line a person
     assert "4 dari 5 pegawai" in listed and listed.count("Dedi Test") == 1 and "Ani Test" not in listed
+    # The recaps read a log as its entries: one confirmed is complete, one waiting is waiting.
+    recap = texts(await h.say(tg["sari"], "/rekap langsa coaching"))
+    assert "Bagian Umum: selesai 1 dari 5 (20%) · menunggu konfirmasi 1 · draf 0 · belum mengisi 3" in recap
+    counts = texts(await h.say(tg["koor"], "/belum_isi langsa coaching"))
+    assert "Bagian Umum: sudah 1 dari 5, belum 4" in counts

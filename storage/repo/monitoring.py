@@ -101,11 +101,14 @@ async def not_completed(
     return rows, int(total)
 
 
+_FURTHEST = (Status.NOT_STARTED, Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.CONFIRMED)
+
+
 async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: int, *, everyone: bool,
                      flag: str | None = None, live: Sequence[str] = ()) -> list[Row]:
     """Who in scope takes part in a program in a year, with the status of
-    each scheduled form and the number of confirmed log entries of each
-    activity; ordered by unit kerja and name. `everyone` for a program all
+    each scheduled form, and for each log the number of confirmed entries and
+    the status of the furthest entry; ordered by unit kerja and name. `everyone` for a program all
     take part in (those with the roster `flag`, if one is given); else the
     people with an enrolment of the year in a `live` status. Statuses and
     counts only, never answers."""
@@ -132,12 +135,18 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
             Submission.activity, Submission.status).where(mine, Submission.occurrence == 0))).all():
         if person in forms:
             forms[person][activity] = Status(status)
-    for person, activity, count in (await _exec(session, of_scope.add_columns(
-            Submission.activity, func.count()).where(mine, Submission.occurrence > 0,
-                                                     Submission.status == Status.CONFIRMED.value)
-            .group_by(Submission.employee_id, Submission.activity))).all():
-        if person in entries:
+    # A log's entries: how many are confirmed, and the furthest any of them
+    # got stands as the log's status (confirmed, waiting, being filled).
+    for person, activity, status, count in (await _exec(session, of_scope.add_columns(
+            Submission.activity, Submission.status, func.count()).where(mine, Submission.occurrence > 0)
+            .group_by(Submission.employee_id, Submission.activity, Submission.status))).all():
+        if person not in forms:
+            continue
+        if status == Status.CONFIRMED.value:
             entries[person][activity] = int(count)
+        furthest = forms[person].get(activity, Status.NOT_STARTED)
+        if _FURTHEST.index(Status(status)) > _FURTHEST.index(furthest):
+            forms[person][activity] = Status(status)
     return [Row(i, nip, nama, jabatan or "", kerja, utama, forms[i], entries[i], kerja_id, utama_id)
             for i, nip, nama, jabatan, kerja, utama, kerja_id, utama_id in found]
 
