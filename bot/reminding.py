@@ -205,11 +205,25 @@ async def _stale(s: AsyncSession, specs: SpecSet, row: Claimed) -> str | None:
     if row.kind in ("cadence", "cadence.coach") and row.activity is not None and row.subject:
         # The coach's is about a coachee: "<coachee id>/<period>".
         coachee = row.employee_id if row.kind == "cadence" else int(row.subject.split("/", 1)[0])
-        logged = await repo.reminding.recorded_since(s, coachee, program.id, row.activity, row.created_at)
-        return "entry_logged" if logged else None
+        return await _entry_logged(s, program, row.activity, coachee, row.created_at)
+    if row.kind == "ingatkan" and _is_log(program, row.activity):
+        return await _entry_logged(s, program, row.activity or "", row.employee_id, row.created_at)
     if row.kind == "ingatkan" or (row.kind.startswith("stage_window") and not _coach_side(row.kind)):
         return await _stage_done(s, program, row)
     return None
+
+
+def _is_log(program: ProgramSpec, activity: str | None) -> bool:
+    found = program.find(activity) if activity else None
+    return found is not None and found.schedule.kind == "log"
+
+
+async def _entry_logged(s: AsyncSession, program: ProgramSpec, activity: str, person: int,
+                        since: datetime) -> str | None:
+    """"entry_logged" when a log's reminder is moot: an entry begun (or a
+    session of it planned) since the reminder was queued."""
+    logged = await repo.reminding.recorded_since(s, person, program.id, activity, since)
+    return "entry_logged" if logged else None
 
 
 async def _stage_done(s: AsyncSession, program: ProgramSpec, row: Claimed) -> str | None:

@@ -367,3 +367,19 @@ async def test_a_log_is_reminded_to_those_without_a_confirmed_entry(db: Database
     assert "Bagian Umum: selesai 1 dari 5 (20%) · menunggu konfirmasi 1 · draf 0 · belum mengisi 3" in recap
     counts = texts(await h.say(tg["koor"], "/belum_isi langsa coaching"))
     assert "Bagian Umum: sudah 1 dari 5, belum 4" in counts
+
+
+async def test_a_log_reminder_is_dropped_once_an_entry_is_logged(db: Database, clock: Clock) -> None:
+    await make_org(db, clock())
+    h = Harness(db, clock, ("kemenkes_tetap", "langsa"))
+    tg = {n: p[5] for n, p in PEOPLE.items() if p[5] is not None}
+    clock.now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 22:00 WIB: they wait for the morning
+    await h.say(tg["sari"], "/ingatkan langsa coaching")
+    await h.press(tg["sari"], h.button(tg["sari"], "Kirim pengingat"))
+    assert set(await rows(db)) == {"ani", "budi", "sari", "dedi", "eka"}
+    await form(db, clock, "eka", "langsa", "coaching", Status.DRAFT, occurrence=1)  # Eka begins an entry
+    clock.now = TUESDAY_8_WIB
+    await h.outbox.drain()
+    found = await rows(db)
+    assert found["eka"][:2] == ("dropped", "entry_logged")
+    assert {n for n, (status, _, _) in found.items() if status == "sent"} == {"ani", "budi", "sari", "dedi"}
