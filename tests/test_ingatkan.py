@@ -360,6 +360,9 @@ async def test_a_log_is_reminded_to_those_without_a_confirmed_entry(db: Database
                                   "Mentoring, dan Belajar Mandiri) Anda tahun ini yang dikonfirmasi. Ketik "
                                   "/sesi untuk menambah catatan.")
     assert set(await rows(db)) == {"budi", "sari", "dedi", "eka"}
+    # "Isi sekarang" opens a new entry of the log, at its first question
+    opened = texts(await h.press(tg["eka"], h.sent_button(tg["eka"], "Isi sekarang", "Pengingat dari")))
+    assert "Hari, Tanggal" in opened
     listed = texts(await h.say(tg["sari"], "/belum_isi langsa coaching"))  # one line a person
     assert "4 dari 5 pegawai" in listed and listed.count("Dedi Test") == 1 and "Ani Test" not in listed
     # The recaps read a log as its entries: one confirmed is complete, one waiting is waiting.

@@ -147,8 +147,7 @@ async def open_for_coachee(t: Turn, state: State, taking: Taking, activity: Acti
         t.say("fill.coach_only", stage=Msg(activity.title), coach=coach.nama if coach else "-")
         return state
     if activity.schedule.kind == "log":
-        t.say("fill.use_sesi", stage=Msg(activity.title))
-        return state
+        return await open_entry(t, program, activity, cycle)
     records = await repo.statuses(t.s, t.person.id, program.id, cycle)
     statuses = {k: r.status for k, r in records.items()}
     status = statuses.get(activity.id, Status.NOT_STARTED)
@@ -161,6 +160,15 @@ async def open_for_coachee(t: Turn, state: State, taking: Taking, activity: Acti
     closes = closes_on(activity, cycle)
     return await open_record(t, program, activity, cycle, t.person, records.get(activity.id),
                        closes is not None and t.today > closes)
+
+
+async def open_entry(t: Turn, program: ProgramSpec, activity: Activity, cycle: int) -> State:
+    """A log's entry: the one left half-way (one at a time), else a new one."""
+    unfinished = await repo.open_entry(t.s, t.person.id, program.id, activity.id)
+    if unfinished is not None:
+        return await open_record(t, program, activity, unfinished.year, t.person, unfinished)
+    occurrence = await repo.next_occurrence(t.s, t.person.id, program.id, activity.id, cycle)
+    return await open_record(t, program, activity, cycle, t.person, None, occurrence=occurrence)
 
 
 async def open_pressed(t: Turn, state: State, cb: OpenActivity) -> State:

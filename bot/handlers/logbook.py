@@ -11,7 +11,6 @@ from flows.callbacks import NewEntry, pack
 from flows.conversation import State
 from flows.form_engine import FormState
 from flows.messages import Button, Msg, Reply
-from storage import repo
 
 
 async def new_entry(t: Turn, state: State, args: str) -> State:
@@ -40,9 +39,4 @@ async def entry_pressed(t: Turn, state: State, cb: NewEntry) -> State:
     if program is None or activity is None or taking is None or activity.schedule.kind != "log":
         t.say("error.stale_button")
         return state
-    unfinished = await repo.open_entry(t.s, t.person.id, program.id, activity.id)
-    if unfinished is not None:
-        # One entry at a time: an entry left half-way is finished first.
-        return await forms.open_record(t, program, activity, unfinished.year, t.person, unfinished)
-    occurrence = await repo.next_occurrence(t.s, t.person.id, program.id, activity.id, year)
-    return await forms.open_record(t, program, activity, year, t.person, None, occurrence=occurrence)
+    return await forms.open_entry(t, program, activity, year)
