@@ -245,8 +245,9 @@ async def _stage_done(s: AsyncSession, program: ProgramSpec, row: Claimed) -> st
     return "form_done" if done else None
 
 
-FILL_NOW, REVIEW_NOW, OPEN_NOT_FILLED = (Msg("reminder.fill_now"), Msg("reminder.review_now"),
-                                         Msg("reminder.open_not_filled"))
+FILL_NOW, REVIEW_NOW, OPEN_NOT_FILLED, SEE_COACHEES = (
+    Msg("reminder.fill_now"), Msg("reminder.review_now"), Msg("reminder.open_not_filled"),
+    Msg("reminder.see_coachees"))
 
 
 def actions(row: Claimed, reply: Reply) -> Reply:
@@ -264,6 +265,8 @@ def actions(row: Claimed, reply: Reply) -> Reply:
 
 def _buttons(kind: str, program: str | None, activity: str | None, subject: str | None,
              recipient: int) -> tuple[tuple[Button, ...], ...]:
+    if kind.endswith(".coachees"):  # a stage opened for the coach's coachees: nothing to review yet
+        return ((Button(SEE_COACHEES, pack(Shortcut("coachee"))),),)
     if _coach_side(kind) or kind == "coach_backlog":
         return ((Button(REVIEW_NOW, pack(Shortcut("tinjau"))),),)
     if kind == "pic_digest":

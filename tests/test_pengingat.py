@@ -156,3 +156,21 @@ def test_which_kinds_may_be_turned_off() -> None:
     assert rule_for(optional, "stage_window.mid", "evaluasi") is None  # not one of its activities
     assert not turned_off("session.soon", muted, None)
     assert turned_off("session.soon", frozenset({"session"}), None)
+
+
+async def test_a_stage_opening_for_the_coachees_leads_the_coach_to_them(db: Database, clock: Clock) -> None:
+    """Nothing to review yet when a stage opens: the coach's notice opens
+    their coachees' list rather than the review queue."""
+    h, tg = await setup(db, clock)
+    budi = await repo_id(db, "budi")
+    notice = reply_to_json(Reply((Msg("reminder.stage_open.coachees", {
+        "stage": Msg("stage.evaluasi"), "count": 3, "closes": "31/12/2026"}),)))
+    async with db.transaction() as s:
+        opened = Queued("t:coachees", budi, "stage_window.open.coachees", notice, clock(), "kemenkes_tetap",
+                        "evaluasi", "evaluasi@2026")
+        await repo.outbox.enqueue(s, [opened], clock())
+    await h.outbox.drain()
+    assert set(h.buttons(tg["budi"])) == {"Lihat coachee saya", "Ingatkan besok"}
+    listed = texts(await h.press(tg["budi"], h.button(tg["budi"], "Lihat coachee saya")))
+    assert "Ani Test" in listed and "Eka Test" in listed
+    assert "Ani Test" not in texts(await h.press(tg["ani"], pack(Shortcut("coachee"))))  # not a coach

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.handlers import documents, forms, monitoring, review
+from bot.handlers import documents, forms, monitoring, records, review
 from bot.handlers.taking_part import taking_part
 from bot.reminding import QUIET
 from bot.turn import Turn
@@ -23,7 +23,7 @@ from storage.repo.outbox import Waiting
 # (each checks the person's rights itself).
 SHORTCUTS: dict[str, Callable[[Turn, State, str], Awaitable[State]]] = {
     "tinjau": review.waiting, "belum_isi": monitoring.not_filled, "isi": forms.fill,
-    "dokumen": documents.documents,
+    "dokumen": documents.documents, "coachee": records.coachees,
 }
 SNOOZE_FOR = timedelta(hours=24)
 SHOWN = 5  # waiting reminders listed in /pengingat
