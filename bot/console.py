@@ -34,7 +34,7 @@ from bot.jobs import Job, run_job
 from bot.reminding import actions, tick
 from bot.render import reply_text
 from bot.turn import Outgoing, Sender
-from flows.events import ChoicePicked, CommandReceived, ContactShared, Event, TextReceived
+from flows.events import ChoicePicked, ContactShared, Event, TextReceived, command_received
 from flows.messages import Document, Msg, reply_from_json
 from flows.spec import DEFAULT_PROGRAMS, load_specs
 from storage import repo
@@ -60,7 +60,7 @@ def parse_input(text: str, buttons: list[str]) -> Event | Msg | None:
         return ContactShared("", None) if data == "contact" else ChoicePicked(data)
     if text.startswith("/"):
         head, _, args = text[1:].partition(" ")
-        return CommandReceived(head.lower(), args.strip())
+        return command_received(head, args)
     return TextReceived(text)
 
 

@@ -36,12 +36,13 @@ from bot.jobs import Job, run_job
 from bot.render import reply_text, split_text
 from bot.turn import CommandsChanged, Outgoing, Result, Sender
 from flows.events import (
+    ENGLISH_NAMES,
     ChoicePicked,
-    CommandReceived,
     ContactShared,
     Event,
     NonTextReceived,
     TextReceived,
+    command_received,
 )
 from flows.messages import Msg, Reply
 from storage import repo
@@ -62,9 +63,9 @@ def message_event(message: Message) -> Event:
         return NonTextReceived(str(message.content_type))
     if text.startswith("/"):
         head, _, args = text[1:].partition(" ")
-        name = head.split("@", 1)[0].lower()
+        name = head.split("@", 1)[0]
         if name:
-            return CommandReceived(name, args.strip())
+            return command_received(name, args)
     return TextReceived(text)
 
 
@@ -151,11 +152,6 @@ class TelegramOutput:
                 log.exception("could not send a message to chat %s", out.chat_id)
         for change in result.commands_changed:
             await set_chat_commands(self.bot, self.catalogs, change)
-
-
-# Commands whose English menu shows an English name (both names work in either language).
-ENGLISH_NAMES = {"dokumen": "documents", "verifikasi": "verify", "pengingat": "reminders", "bantuan": "help",
-                 "bahasa": "language", "batal": "cancel"}
 
 
 def command_list(catalogs: Catalogs, lang: str, is_coach: bool, roles: frozenset[str]) -> list[BotCommand]:

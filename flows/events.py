@@ -20,8 +20,25 @@ class ChoicePicked:
 
 @dataclass(frozen=True, slots=True)
 class CommandReceived:
-    name: str
+    name: str  # the command's Indonesian name, whichever was typed (command_received)
     args: str = ""
+
+
+# The English name of each command that has one: the English menu and help
+# show it, and both names work in either language.
+ENGLISH_NAMES = {
+    "bantuan": "help", "batal": "cancel", "bahasa": "language", "pengingat": "reminders",
+    "isi": "fill", "riwayat": "history", "tinjau": "review", "sesi": "log", "dokumen": "documents",
+    "verifikasi": "verify", "belum_isi": "not_filled", "ingatkan": "remind", "rekap": "recap",
+    "ekspor": "export", "laporan": "reports",
+}
+_INDONESIAN = {english: name for name, english in ENGLISH_NAMES.items()}
+
+
+def command_received(typed: str, args: str) -> CommandReceived:
+    """A typed command under its one name, in whichever language it was typed."""
+    name = typed.lower()
+    return CommandReceived(_INDONESIAN.get(name, name), args.strip())
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,10 +345,18 @@ async def test_language_switch(db: Database, clock: Clock) -> None:
     out = await h.say(tg["ani"], "/bahasa")
     out = await h.press(tg["ani"], h.button(tg["ani"], "English"))
     assert "Language set to English" in texts(out)
-    assert "What you can do" in texts(await h.say(tg["ani"], "/help"))
-    out = await h.say(tg["ani"], "/isi")
-    assert "Question 1/16" in texts(out)
-    assert any(isinstance(c, SetMyCommands) and c.scope and c.scope.type == "chat" for c in h.session.calls)
+    helped = texts(await h.say(tg["ani"], "/help"))
+    assert "What you can do" in helped and "/history — the forms you have sent" in helped
+    assert "/fill — fill in the form" in helped and "/riwayat" not in helped and "/isi" not in helped
+    menus = [c for c in h.session.calls
+             if isinstance(c, SetMyCommands) and c.scope and c.scope.type == "chat"]
+    assert [c.command for c in menus[-1].commands][:4] == ["fill", "status", "jp", "history"]
+    # Each command answers to its English name and its Indonesian one, in either language.
+    assert "Question 1/16" in texts(await h.say(tg["ani"], "/fill"))
+    assert "Question 1/16" in texts(await h.say(tg["ani"], "/isi"))
+    assert "/review is for coaches" in texts(await h.say(tg["ani"], "/review"))
+    assert texts(await h.say(tg["budi"], "/tinjau")) == texts(await h.say(tg["budi"], "/Review"))
+    assert texts(await h.say(tg["sari"], "/not_filled")) == texts(await h.say(tg["sari"], "/belum_isi"))
 
 
 async def test_coach_can_pause_own_form_to_request_changes(db: Database, clock: Clock) -> None:

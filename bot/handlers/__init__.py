@@ -52,10 +52,11 @@ from flows.conversation import State
 CommandHandler = Callable[[Turn, State, str], Awaitable[State]]
 
 COMMANDS: dict[str, CommandHandler] = {
+    # Under their Indonesian names: flows.events.command_received maps the English ones.
     "start": account.start,
-    "bantuan": account.help_, "help": account.help_,
-    "batal": account.cancel_idle, "cancel": account.cancel_idle,
-    "bahasa": account.language, "language": account.language,
+    "bantuan": account.help_,
+    "batal": account.cancel_idle,
+    "bahasa": account.language,
     "status": status.status,
     "isi": forms.fill,
     "tinjau": review.waiting,
@@ -65,15 +66,15 @@ COMMANDS: dict[str, CommandHandler] = {
     "sesi": logbook.new_entry,
     "riwayat": records.history,
     "coachee": records.coachees,
-    "pengingat": reminders.reminders, "reminders": reminders.reminders,
+    "pengingat": reminders.reminders,
     "ingatkan": ingatkan.remind,
-    "ekspor": exports.export, "export": exports.export,
-    "rekap": recap.recap, "recap": recap.recap,
+    "ekspor": exports.export,
+    "rekap": recap.recap,
     "jpl": exports.jp_recap,
     "audit": exports.audit_log,
     "laporan": reports.reports,
-    "dokumen": documents.documents, "documents": documents.documents,
-    "verifikasi": documents.verify, "verify": documents.verify,
+    "dokumen": documents.documents,
+    "verifikasi": documents.verify,
 }
 
 BUTTONS: dict[type[Any], Callable[[Turn, State, Any], Awaitable[State]]] = {
