@@ -61,6 +61,8 @@ class Catalogs:
             # (2 JP, 2,4 JP in Indonesian, 2.4 JP in English).
             text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
             return text.replace(".", ",") if self.lang(lang) == "id" else text
+        if isinstance(value, list | tuple):  # items of one line, each in the reader's language
+            return " · ".join(str(self._value(v, lang)) for v in value)
         return value
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from flows.form_spec import FormSpec
+from flows.messages import Msg
 from flows.program_spec import Activity, ProgramSpec
 from flows.validators import BUILTIN_OPTIONS
 
@@ -114,3 +115,13 @@ def rating_lines(ratings: Sequence[Rating], units: Sequence[str],
                                                          whole.total.get(r.field, 0))) for r in rated),
             bool(withheld)))
     return per_unit, totals
+
+
+def rating_line(program: ProgramSpec, a: Averages) -> Msg:
+    """A unit's line of one rated activity: its averages, or why none are shown."""
+    about = {"source": Msg(program.activity(a.activity).title), "min": MIN_RESPONDENTS}
+    if not a.shown:
+        return Msg("recap.ratings_withheld" if a.withheld else "recap.ratings_too_few", about)
+    items = [Msg("recap.rating_item", {"label": Msg(r.label), "average": "–" if avg is None else avg})
+             for r, avg in a.averages]
+    return Msg("recap.ratings", {**about, "n": a.respondents, "ratings": items})

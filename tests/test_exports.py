@@ -354,6 +354,14 @@ async def test_rating_averages_only_over_three_respondents(db: Database, clock: 
     assert "kurang dari 3 penilaian" in after_keuangan
     assert "tidak ditampilkan untuk jumlah ini" in koor and "(n=4)" not in koor
     assert "🏢 Biro SDM: selesai 0 dari 1" in koor  # a unit without ratings says too few as well
+    # The recap sent to the pembina carries the same averages under the same rule.
+    await h.press(tg["koor"], h.button(tg["koor"], "Kirim ke pembina"))
+    [sent] = [m.text or "" for m in h.session.sent()
+              if m.chat_id == tg["kepala"] and "mengirim rekap" in (m.text or "")]
+    notice = sent.splitlines()
+    assert notice[notice.index(next(x for x in notice if "🏢 Bagian Umum:" in x)) + 1] == \
+        averages("ani", "dedi", "eka")
+    assert "tidak ditampilkan untuk jumlah ini" in sent and "(n=4)" not in sent and MARKER not in sent
     pembina = texts(await h.say(tg["kepala"], "/rekap evaluasi"))
     assert averages("ani", "dedi", "eka", "fajar") in pembina
     assert "Kinerja 3,3 · Kompetensi 3,8 · BerAKHLAK 4,5" in pembina  # 13/4 rounds half up

@@ -116,3 +116,17 @@ def test_within_telegram_limits(lang: str) -> None:
             assert 3 <= len(text) <= 256, key  # BotCommand.description
         if key.startswith(("button.", "option.", "language.")) and key != "language.set":
             assert len(text) <= 40, key
+
+
+def test_a_list_parameter_is_one_line_in_the_readers_language() -> None:
+    """A queued message keeps its items as keys (the pembina's recap), each
+    rendered when it is sent, in the reader's words and decimals."""
+    from decimal import Decimal
+
+    from flows.messages import Msg, msg_from_json, msg_to_json
+
+    items = [Msg("recap.rating_item", {"label": "Kinerja", "average": Decimal("3.5")}),
+             Msg("recap.rating_item", {"label": "BerAKHLAK", "average": Decimal("4")})]
+    line = msg_from_json(msg_to_json(Msg("recap.ratings", {"source": "Evaluasi", "n": 3, "ratings": items})))
+    assert Catalogs().render(line, "id") == "⭐ Rata-rata penilaian Evaluasi (n=3): Kinerja 3,5 · BerAKHLAK 4"
+    assert Catalogs().render(line, "en") == "⭐ Average ratings, Evaluasi (n=3): Kinerja 3.5 · BerAKHLAK 4"

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from bot.charts import stage_chart
+from bot.handlers.averages import stage_averages
 from bot.handlers.monitoring import (
     admin_scope,
     named_stage,
@@ -27,10 +28,9 @@ from flows.callbacks import RecapUnit, pack
 from flows.conversation import State
 from flows.messages import Button, Document, Msg, Reply
 from flows.program_spec import Activity, ProgramSpec
-from flows.ratings import MIN_RESPONDENTS, Averages, rating_lines, stage_ratings
+from flows.ratings import rating_line
 from flows.recap import (
     FIRST_YEAR,
-    Row,
     StageCount,
     named_units,
     readings,
@@ -96,15 +96,16 @@ async def _show(t: Turn, own: Scope, scope: Scope, program: ProgramSpec, stage: 
     rows = await recap_rows_for(t, scope, program, year)
     by_unit_utama = scope.kind == "instansi"
     units, total = stage_counts(program, stage, rows, by_unit_utama=by_unit_utama)
-    rated, rated_total = await _ratings(t, program, stage, rows, [c.unit for c in units], year, by_unit_utama)
+    rated, rated_total = await stage_averages(t, program, stage, rows, [c.unit for c in units], year,
+                                              by_unit_utama)
     where = await scope_name(t, scope)
     about = {"stage": stage_label(stage), "program": Msg(program.title), "scope": where, "year": year}
     lines = [Msg("recap.header", about)]
     for c in units:
-        lines += [_count_line(c), *(_rating_line(t, program, a) for a in rated.get(c.unit, ()))]
+        lines += [_count_line(c), *(rating_line(program, a) for a in rated.get(c.unit, ()))]
     if len(units) > 1 or not units:
         lines += [_count_line(StageCount(t.text(Msg("recap.total")), total.counts)),
-                  *(_rating_line(t, program, a) for a in rated_total)]
+                  *(rating_line(program, a) for a in rated_total)]
     chart = await asyncio.to_thread(stage_chart, t.text(Msg("recap.chart_title", about)), units, t.text) \
         if units else None
     unit = f" unit={where.params['name']}" if scope != own else ""
@@ -170,26 +171,6 @@ def _listed(units: Sequence[UnitRef], by_id: dict[int, UnitRef]) -> str:
     shown = [f"{u.name} ({by_id[u.parent_id].name})" if names.count(u.name) > 1 and u.parent_id in by_id
              else u.name for u in units[:CHOICES]]
     return ", ".join(shown + (["…"] if len(units) > CHOICES else []))
-
-
-async def _ratings(t: Turn, program: ProgramSpec, stage: Activity, rows: Sequence[Row], units: list[str],
-                   year: int, by_unit_utama: bool) -> tuple[dict[str, list[Averages]], list[Averages]]:
-    """Each unit's averages of the stage's ratings, and the total's."""
-    ratings = stage_ratings(t.specs.forms, program, stage)
-    if not ratings:
-        return {}, []
-    people = [r.employee_id for r in rows]
-    sums = await repo.rating_sums(t.s, people, program.id, year, ratings, by_unit_utama)
-    return rating_lines(ratings, units, sums)
-
-
-def _rating_line(t: Turn, program: ProgramSpec, a: Averages) -> Msg:
-    about = {"source": Msg(program.activity(a.activity).title), "min": MIN_RESPONDENTS}
-    if not a.shown:
-        return Msg("recap.ratings_withheld" if a.withheld else "recap.ratings_too_few", about)
-    items = [Msg("recap.rating_item", {"label": Msg(r.label), "average": "–" if avg is None else avg})
-             for r, avg in a.averages]
-    return Msg("recap.ratings", {**about, "n": a.respondents, "ratings": " · ".join(map(t.text, items))})
 
 
 def _count_line(c: StageCount) -> Msg:

@@ -5,19 +5,22 @@ whom and when, and whether it is verified."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from bot.handlers.averages import stage_averages
 from bot.handlers.monitoring import recap_rows_for
 from bot.turn import Turn
 from flows.access import monitoring_scope
 from flows.callbacks import SendRecap, VerifyRecap, pack
 from flows.conversation import State
+from flows.documents import ROMAN, quarter_of
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program_spec import ProgramSpec
+from flows.ratings import rating_line
 from flows.recap import stage_counts, stage_label
 from storage import repo
 from storage.repo.outbox import Queued
 from storage.repo.reports import Report
-
-QUARTERS = ("I", "II", "III", "IV")
 
 
 def send_button(program: str, stage: str) -> Button:
@@ -34,8 +37,9 @@ async def send_pressed(t: Turn, state: State, cb: SendRecap) -> State:
     if program is None or stage is None:
         t.say("error.stale_button")
         return state
-    units, _ = stage_counts(program, stage, await recap_rows_for(t, scope, program), by_unit_utama=False)
-    period = f"{t.today.year}-Q{(t.today.month - 1) // 3 + 1}"
+    rows = await recap_rows_for(t, scope, program)
+    units, _ = stage_counts(program, stage, rows, by_unit_utama=False)
+    period = f"{t.today.year}-Q{quarter_of(t.today)}"
     counts = [(u.unit, u.counts["selesai"], u.total) for u in units]
     report_id, new = await repo.reports.send(t.s, program.id, stage.id, scope.unit_id, period, t.person.id,
                                              counts, t.now)
@@ -44,7 +48,12 @@ async def send_pressed(t: Turn, state: State, cb: SendRecap) -> State:
         return state
     [report] = await repo.reports.reports(t.s, [report_id])
     readers = await repo.reports.pembina(t.s)
-    notice = reply_to_json(Reply(_lines(t, report), ((_verify(report),),)))
+    # The stage's rating averages go with the counts, as /rekap shows them (3 respondents or more).
+    rated, rated_total = await stage_averages(t, program, stage, rows, [u.unit for u in units], t.today.year,
+                                              by_unit_utama=False)
+    ratings = {u: [rating_line(program, a) for a in found] for u, found in rated.items()}
+    ratings[""] = [rating_line(program, a) for a in rated_total]
+    notice = reply_to_json(Reply(tuple(_lines(t, report, ratings)), ((_verify(report),),)))
     await repo.outbox.enqueue(t.s, [Queued(f"recap_report:{report_id}:{p}", p, "notice", notice, t.now)
                                     for p in readers], t.now)
     await repo.audit.record(t.s, t.person.id, "kirim_ke_pembina", scope, f"{program.id} {stage.id} {period}",
@@ -93,11 +102,16 @@ async def reports(t: Turn, state: State, args: str) -> State:
     return state
 
 
-def _lines(t: Turn, r: Report) -> tuple[Msg, ...]:
-    return (Msg("report.notice", {"sender": r.sender, "unit": r.unit, "stage": _stage(t, r),
-                                  "period": _period(r.period)}),
-            *(Msg("report.unit_line", {"unit": u, "done": d, "total": n,
-                                       "share": f"{d / n:.0%}" if n else "–"}) for u, d, n in r.units))
+def _lines(t: Turn, r: Report, ratings: Mapping[str, list[Msg]]) -> list[Msg]:
+    """The recap as sent: each unit kerja's count, under it its rating
+    lines (by unit name; the whole's under "")."""
+    lines = [Msg("report.notice", {"sender": r.sender, "unit": r.unit, "stage": _stage(t, r),
+                                   "period": _period(r.period)})]
+    for u, d, n in r.units:
+        share = f"{d / n:.0%}" if n else "–"
+        lines += [Msg("report.unit_line", {"unit": u, "done": d, "total": n, "share": share}),
+                  *ratings.get(u, ())]
+    return [*lines, *ratings.get("", ())]
 
 
 def _verify(r: Report) -> Button:
@@ -113,4 +127,4 @@ def _stage(t: Turn, r: Report) -> Msg | str:
 
 def _period(period: str) -> str:
     year, quarter = period.split("-Q")
-    return f"{QUARTERS[int(quarter) - 1]} {year}"
+    return f"{ROMAN[int(quarter) - 1]} {year}"
