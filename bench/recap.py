@@ -26,7 +26,7 @@ employee; the chart is a PNG; the /rekap text has one line per unit kerja
 Targets (medians, chart and workbook included): the koordinator's (20,000)
 /rekap and /ekspor <= 2 s each; the PIC's (500) <= 200 ms each.
 
-    .venv/bin/python bench/recap.py [--runs 5]
+    .venv/bin/python bench/recap.py [--runs 5] [--db URL]
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ async def measure_parts(bina: Bina, catalogs: Catalogs, case: Case, runs: int) -
     rows = await read_rows(bina, case.scope)
     async with bina.db.transaction() as s:
         name = (await repo.unit_names(s, [case.scope.unit_id or 0])).get(case.scope.unit_id or 0, "")
-        jp = await repo.jp_totals(s, [r.employee_id for r in rows], YEAR)
+        jp = await repo.jp_totals(s, case.scope, YEAR)
     where = Msg(f"monitor.scope_{case.scope.kind}", {"name": name})
     units, _ = stage_counts(program, stage, rows, by_unit_utama=case.scope.kind == "instansi")
     title = render(Msg("recap.chart_title", {"stage": stage.sheet or render(Msg(stage.title)),
@@ -523,9 +523,10 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
+    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
     quiet_logging()
-    with bench_database(None) as (url, _):
+    with bench_database(args.db) as (url, _):
         asyncio.run(main_async(args, url))
 
 

@@ -70,7 +70,7 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
     rows = await recap_rows_for(t, scope, program, year)
     per_unit, total = tally(program, rows)
     units, by_rank = _jp_units(program, rows, scope, per_unit)
-    jp = await repo.jp_totals(t.s, [r.employee_id for r in rows], year)
+    jp = await repo.jp_totals(t.s, scope, year)
     lines = [Msg("recap.jp_header", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year}),
              *(_jp_line(u, jp, n if by_rank else None) for n, u in enumerate(units, 1))]
@@ -156,7 +156,7 @@ async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec) -> Sheet:
     jp_units, by_rank = _jp_units(program, rows, scope, units)
     title = Msg("recap.title_line", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year})
-    jp = await repo.jp_totals(t.s, [r.employee_id for r in rows], year)
+    jp = await repo.jp_totals(t.s, scope, year)
     return Sheet(program, title, rows, units, total, jp, jp_units, by_rank)
 
 

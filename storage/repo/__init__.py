@@ -18,7 +18,7 @@ from storage.repo.enrolments import (
     requests_for,
     set_enrolment_status,
 )
-from storage.repo.ledger import add_line, jp_total, jp_totals, lines_for_submission, lines_of
+from storage.repo.ledger import add_line, jp_total, lines_for_submission, lines_of
 from storage.repo.monitoring import (
     Contact,
     OutboxTally,
@@ -26,6 +26,7 @@ from storage.repo.monitoring import (
     UnitRef,
     completed_and_certified,
     contacts,
+    jp_totals,
     not_completed,
     outbox_tally,
     pics_in,

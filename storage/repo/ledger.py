@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -88,17 +87,6 @@ async def jp_total(session: AsyncSession, employee_id: int, year: int) -> Decima
         _LEDGER.c.employee_id == employee_id, _year(year),
     ))).scalar_one()
     return Decimal(total).quantize(Decimal("0.1"))
-
-
-async def jp_totals(session: AsyncSession, employee_ids: Sequence[int], year: int) -> dict[int, Decimal]:
-    """`jp_total` for many people at once (those with none are left out)."""
-    found: dict[int, Decimal] = {}
-    for i in range(0, len(employee_ids), 5000):
-        rows = (await _exec(session, select(_LEDGER.c.employee_id, func.sum(_LEDGER.c.credited)).where(
-            _LEDGER.c.employee_id.in_(employee_ids[i:i + 5000]), _year(year))
-            .group_by(_LEDGER.c.employee_id)))
-        found.update((e, Decimal(total).quantize(Decimal("0.1"))) for e, total in rows.all())
-    return found
 
 
 async def lines_for_submission(session: AsyncSession, submission_id: int) -> list[LedgerLine]:
