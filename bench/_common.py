@@ -3,6 +3,8 @@ session, update JSON builders, roster generation and small statistics."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import gc
 import itertools
 import logging
@@ -13,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -214,6 +216,20 @@ class GcWatch:
                 f"{self.runs[0] + self.runs[1]} young ({(self.seconds[0] + self.seconds[1]) * 1000:.0f} ms), "
                 f"longest pause {self.longest * 1000:.0f} ms; "
                 f"{len(gc.get_objects())} tracked objects now")
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line, and --db."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
+    return parser
+
+
+def run_bench(args: argparse.Namespace, work: Callable[[str, Path], Coroutine[Any, Any, None]]) -> None:
+    """Run a benchmark's work on its database (bench_database), the library logs quiet."""
+    quiet_logging()
+    with bench_database(args.db) as (url, tmp):
+        asyncio.run(work(url, tmp))
 
 
 @contextmanager

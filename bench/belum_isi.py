@@ -24,7 +24,6 @@ a unit's list opened from the counts <= 50 ms (the same list as the PIC's).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import random
 import re
@@ -38,13 +37,13 @@ from _common import (
     Caller,
     GcWatch,
     Spec,
-    bench_database,
+    arguments,
     fixed_clock,
     machine,
     median,
     peak_rss_mb,
-    quiet_logging,
     roster,
+    run_bench,
     verdict,
 )
 from sqlalchemy import func, insert, select
@@ -505,14 +504,12 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=10, help="timed runs per view (default 10)")
     parser.add_argument("--other-employees", type=int, default=2_000,
                         help="employees of a second unit utama, outside both scopes (default 2000)")
     args = parser.parse_args()
-    quiet_logging()
-    with bench_database(None) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ Targets: one PDF <= 300 ms (median); the ZIP of 200 <= 30 s; peak memory
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import time
 import zipfile
@@ -37,15 +36,15 @@ from _common import (
     NOW,
     Caller,
     Spec,
-    bench_database,
+    arguments,
     fixed_clock,
     machine,
     median,
     nip,
     peak_rss_mb,
-    quiet_logging,
     roster,
     rss_mb,
+    run_bench,
     verdict,
 )
 from pypdf import PdfReader
@@ -192,13 +191,11 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=15, help="timed runs of one document (default 15)")
     parser.add_argument("--zip-runs", type=int, default=2, help="timed ZIPs of the unit (default 2)")
     args = parser.parse_args()
-    quiet_logging()
-    with bench_database(None) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":

@@ -33,16 +33,16 @@ from _common import (
     GcWatch,
     LeanSession,
     Spec,
-    bench_database,
+    arguments,
     callback_update,
     fixed_clock,
     machine,
     message_update,
     pct,
     peak_rss_mb,
-    quiet_logging,
     roster,
     rss_mb,
+    run_bench,
     verdict,
 )
 from aiogram import Bot, Dispatcher, Router
@@ -447,15 +447,12 @@ async def main_async(args: argparse.Namespace, url: str, tmp: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--users", type=int, default=500, help="people in the burst (default 500)")
     parser.add_argument("--single-users", type=int, default=50,
                         help="people walked one at a time (default 50)")
-    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
-    quiet_logging()
-    with bench_database(args.db) as (url, tmp):
-        asyncio.run(main_async(args, url, tmp))
+    run_bench(args, lambda url, tmp: main_async(args, url, tmp))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ the database of (1); reference: /bantuan for the same person, interleaved.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import time
 from collections import Counter
@@ -37,15 +36,15 @@ from _common import (
     NOW,
     GcWatch,
     Spec,
-    bench_database,
+    arguments,
     fixed_clock,
     machine,
     median,
     next_id,
     pct,
     peak_rss_mb,
-    quiet_logging,
     roster,
+    run_bench,
     verdict,
 )
 from sqlalchemy import (
@@ -529,18 +528,15 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--people", type=int, default=10_000, help="people logging entries (default 10000)")
     parser.add_argument("--lines", type=int, default=100_000, help="entries credited in all (default 100000)")
     parser.add_argument("--batch", type=int, default=100, help="people per transaction (default 100)")
     parser.add_argument("--runs", type=int, default=200, help="timed /status runs (default 200)")
-    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
     if args.people < 1 or args.lines < 0 or args.batch < 1 or args.runs < 1:
         parser.error("--people, --batch and --runs must be at least 1, --lines at least 0")
-    quiet_logging()
-    with bench_database(args.db) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":

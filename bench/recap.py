@@ -32,7 +32,6 @@ Targets (medians, chart and workbook included): the koordinator's (20,000)
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import gc
 import io
@@ -50,13 +49,13 @@ from _common import (
     Caller,
     GcWatch,
     Spec,
-    bench_database,
+    arguments,
     fixed_clock,
     machine,
     median,
     peak_rss_mb,
-    quiet_logging,
     roster,
+    run_bench,
     verdict,
 )
 from openpyxl import load_workbook
@@ -521,13 +520,10 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
-    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
-    quiet_logging()
-    with bench_database(args.db) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":

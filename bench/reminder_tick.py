@@ -16,7 +16,6 @@ rows into a scratch table, the floor of any tick that queues them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import _common  # noqa: F401  (puts the checkout first on sys.path)
-from _common import bench_database, machine, nip, peak_rss_mb, person_name, quiet_logging, verdict
+from _common import arguments, machine, nip, peak_rss_mb, person_name, run_bench, verdict
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, text
 
 from bot.reminding import Known, due_now, tick
@@ -132,13 +131,10 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--employees", type=int, default=100_000)
-    parser.add_argument("--db", default=None, help="an empty database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
-    quiet_logging()
-    with bench_database(args.db) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":

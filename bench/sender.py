@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from _common import bench_database, machine, median, pct, peak_rss_mb, quiet_logging, verdict
+from _common import arguments, machine, median, pct, peak_rss_mb, run_bench, verdict
 from sqlalchemy import func, insert, select
 
 from bot.app import App, build_app
@@ -400,21 +400,18 @@ async def main_async(args: argparse.Namespace, url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--messages", type=int, default=5_000, help="notices to as many chats (default 5000)")
     parser.add_argument("--one-chat", type=int, default=100, help="notices to one chat (default 100)")
     parser.add_argument("--latency", type=float, default=0.03,
                         help="seconds a sendMessage takes (default 0.03)")
     parser.add_argument("--quick", action="store_true", help="600 messages and 10 to one chat")
-    parser.add_argument("--db", help="database URL (must be empty; migrated here). Default: temp SQLite")
     args = parser.parse_args()
     if args.quick:
         args.messages, args.one_chat = 600, 10
     if args.messages < 2 or args.one_chat < 2 or args.latency < 0:
         parser.error("--messages and --one-chat must be at least 2, --latency not negative")
-    quiet_logging()
-    with bench_database(args.db) as (url, _):
-        asyncio.run(main_async(args, url))
+    run_bench(args, lambda url, _: main_async(args, url))
 
 
 if __name__ == "__main__":
