@@ -19,9 +19,8 @@ async def audit_report(app: App, since: date | None) -> int:
     finally:
         await app.db.dispose()
     for e in entries:
-        scope = e.scope_kind + (f" {e.scope_unit}" if e.scope_unit else "")
         at = e.at.astimezone(zone)
-        print(f"{at:%Y-%m-%d %H:%M %Z}  {e.nip}  {e.nama}  {e.action}  {scope}  {e.detail}")
+        print(f"{at:%Y-%m-%d %H:%M %Z}  {e.nip}  {e.nama}  {e.action}  {e.scope}  {e.detail}")
     count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
     print(count + (f" since {since}" if since else ""))
     return 0

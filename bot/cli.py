@@ -197,7 +197,7 @@ def invite(settings: Settings, unit: str | None, username: str | None, out: Path
     app = build_app(settings)
 
     async def go() -> int:
-        name = username or await _bot_username(settings)
+        name = username or settings.bot_username or await _bot_username(settings)
         if not name:
             print("Give --bot-username, or set BOT_TOKEN so the name can be asked with getMe.",
                   file=sys.stderr)

@@ -9,7 +9,6 @@ import threading
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 
 import segno
@@ -18,23 +17,20 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from bot.i18n import decimal_text
 from flows.documents import CertificateFacts, ProofFacts, format_code
 
 _ENV = Environment(loader=PackageLoader("bot", "templates"), autoescape=select_autoescape(["html"]),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _CSS = resources.files("bot").joinpath("templates/document.css").read_text(encoding="utf-8")
-
-
-def jp_text(jp: Decimal) -> str:
-    """As the Bukti Keterangan, an Indonesian document, writes it: 6 JP, 2,5 JP."""
-    return f"{jp.normalize():f}".replace(".", ",")
+VERIFY_START = "v_"  # /start's argument that the QR code's link carries: verify this code
 
 
 def verify_target(code: str, bot_username: str | None) -> str:
     """What the QR code holds: a link that opens Bina on the verification,
     or, where the bot's name is not known, the command to send it."""
     if bot_username:
-        return f"https://t.me/{bot_username}?start=v_{code}"  # handlers.account.VERIFY_START
+        return f"https://t.me/{bot_username}?start={VERIFY_START}{code}"
     return f"/verifikasi {format_code(code)}"
 
 
@@ -57,7 +53,8 @@ def proof_pdf(f: ProofFacts, code: str, bot_username: str | None) -> bytes:
     """The Bukti Keterangan, in Indonesian: an official document (K:829-858)."""
     first, last = f.span
     html = _ENV.get_template("bukti_keterangan.html").render(
-        f=f, css=_CSS, code=format_code(code), qr=_qr(verify_target(code, bot_username)), jp=jp_text(f.jp),
+        f=f, css=_CSS, code=format_code(code), qr=_qr(verify_target(code, bot_username)),
+        jp=decimal_text(f.jp, "id"),  # an Indonesian document: 6 JP, 2,5 JP
         first=format_date(first, "dd MMMM", locale="id"), last=format_date(last, "dd MMMM", locale="id"))
     return _pdf(html)
 

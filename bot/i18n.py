@@ -57,13 +57,17 @@ class Catalogs:
         if isinstance(value, date):
             return value.strftime("%d/%m/%Y")
         if isinstance(value, Decimal):
-            # JP keep one decimal place; whole ones are shown without it
-            # (2 JP, 2,4 JP in Indonesian, 2.4 JP in English).
-            text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
-            return text.replace(".", ",") if self.lang(lang) == "id" else text
+            return decimal_text(value, self.lang(lang))
         if isinstance(value, list | tuple):  # items of one line, each in the reader's language
             return " · ".join(str(self._value(v, lang)) for v in value)
         return value
+
+
+def decimal_text(value: Decimal, lang: str) -> str:
+    """JP keep one decimal place; whole ones are shown without it (2 JP,
+    2,4 JP in Indonesian, 2.4 JP in English)."""
+    text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+    return text.replace(".", ",") if lang == "id" else text
 
 
 class _Defaulting(dict[str, Any]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 SEP = ":"
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -215,11 +215,7 @@ class UnitBundle:
 Callback = (FormAction | ReviewAction | NotFilledPage | PickLanguage | JoinProgram | PickCoach | EnrolAction
             | OpenActivity | NewEntry | ViewRecord | CoacheeForms | Shortcut | Snooze | ToggleReminder
             | ConfirmRemind | SendToPics | SendRecap | RecapUnit | VerifyRecap | GetDocument | UnitBundle)
-_ALL: tuple[type[Any], ...] = (
-    FormAction, ReviewAction, NotFilledPage, PickLanguage, JoinProgram, PickCoach, EnrolAction, OpenActivity,
-    NewEntry, ViewRecord, CoacheeForms, Shortcut, Snooze, ToggleReminder, ConfirmRemind, SendToPics,
-    SendRecap, RecapUnit, VerifyRecap, GetDocument, UnitBundle,
-)
+_ALL: tuple[type[Any], ...] = get_args(Callback)
 _KINDS: dict[str, type[Any]] = {k.PREFIX: k for k in _ALL}
 if len(_KINDS) != len(_ALL):
     raise RuntimeError("two button kinds share a prefix")

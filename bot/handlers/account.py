@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.documents import verification
+from bot.documents import VERIFY_START
+from bot.handlers import documents
 from bot.turn import CommandsChanged, Outgoing, Result, Sender, Settings, Turn
 from flows.access import monitoring_scope
 from flows.callbacks import PickLanguage, pack
@@ -19,7 +20,6 @@ from storage import repo
 from storage.repo import Person, Redeem
 
 # What the link in a document's QR code starts the bot with (bot.documents.verify_target).
-VERIFY_START = "v_"
 
 # --- people not yet linked ----------------------------------------------------
 
@@ -40,7 +40,7 @@ async def unregistered(
 
     code = verify_code(event)
     if code is not None:  # anyone may check a document, with or without an account
-        return reply(Reply(tuple(await verification(s, code, ZoneInfo(app.default_timezone)))))
+        return reply(Reply(tuple(await documents.verification(s, code, ZoneInfo(app.default_timezone)))))
     if isinstance(event, CommandReceived) and event.name == "start" and event.args.strip():
         outcome, person = await repo.redeem_invite(s, event.args.strip(), sender.telegram_id, lang, now)
         if outcome is Redeem.OK and person is not None:
@@ -84,7 +84,7 @@ def verify_code(event: Event) -> str | None:
     document's QR code (/start v_CODE); None for anything else."""
     if not isinstance(event, CommandReceived):
         return None
-    if event.name in ("verifikasi", "verify"):
+    if event.name == "verifikasi":
         return event.args
     if event.name == "start" and event.args.startswith(VERIFY_START):
         return event.args.removeprefix(VERIFY_START)
@@ -93,8 +93,7 @@ def verify_code(event: Event) -> str | None:
 
 async def start(t: Turn, state: State, args: str) -> State:
     if args.startswith(VERIFY_START):
-        t.reply(Reply(tuple(await verification(t.s, args.removeprefix(VERIFY_START), t.zone))))
-        return state
+        return await documents.verify(t, state, args.removeprefix(VERIFY_START))
     t.say("start.already_linked_code" if args else "start.already_linked", name=t.person.nama)
     return state
 

@@ -42,7 +42,7 @@ from storage import repo
 BUNDLE_ROLES = frozenset({"pic", HEAD_ROLE})
 
 
-def describe(kind: str, facts: ProofFacts | CertificateFacts) -> Msg:
+def describe(facts: ProofFacts | CertificateFacts) -> Msg:
     """One line naming a document: which, of what, for how much."""
     if isinstance(facts, ProofFacts):
         return Msg("doc.proof_line", {"roman": facts.roman, "year": facts.year, "jp": facts.jp,
@@ -94,8 +94,8 @@ async def documents(t: Turn, state: State, args: str) -> State:
     year = int(typed) if typed else t.today.year
     offers = await issuing.offers_for(t.s, t.specs, t.person, year, t.today, t.zone)
     lines = [Msg("doc.header", {"year": year})]
-    lines += [describe(o.kind, o.facts) for o in offers] or [Msg("doc.none")]
-    buttons = [(Button(Msg("doc.get", {"what": describe(o.kind, o.facts)}),
+    lines += [describe(o.facts) for o in offers] or [Msg("doc.none")]
+    buttons = [(Button(Msg("doc.get", {"what": describe(o.facts)}),
                        pack(GetDocument(KIND_CODES[o.kind], o.program.id, o.period))),) for o in offers]
     if BUNDLE_ROLES & t.person.roles:
         lines.append(Msg("doc.bundle_hint", {"unit": t.person.unit_name}))
@@ -122,7 +122,7 @@ async def document_pressed(t: Turn, state: State, cb: GetDocument) -> State:
         return state
     issued = await issuing.issue(t.s, offer, t.now)
     content = await asyncio.to_thread(renderer(t, offer, issued.code))
-    t.reply(Reply((Msg("doc.ready", {"what": describe(offer.kind, offer.facts),
+    t.reply(Reply((Msg("doc.ready", {"what": describe(offer.facts),
                                      "code": format_code(issued.code)}),),
                   document=Document(filename(offer), content)))
     return state
@@ -174,7 +174,7 @@ async def verification(s: AsyncSession, typed: str, zone: ZoneInfo) -> list[Msg]
         return [Msg("verify.unknown", {"code": typed.strip()[:40]})]
     facts = _facts(issued.kind, issued.facts)
     holder = facts.pegawai if isinstance(facts, ProofFacts) else facts.holder
-    lines = [Msg("verify.genuine", {"what": describe(issued.kind, facts), "nama": holder.nama,
+    lines = [Msg("verify.genuine", {"what": describe(facts), "nama": holder.nama,
                                     "nip": holder.nip, "unit": holder.unit,
                                     "day": issued.issued_at.astimezone(zone).date()})]
     if issued.replaced_by:

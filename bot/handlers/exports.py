@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,7 +26,7 @@ from flows.conversation import State
 from flows.documents import ROMAN, quarter_of, quarter_span
 from flows.messages import Document, Msg, Reply
 from flows.program_spec import ProgramSpec
-from flows.recap import Row, Tally, jp_figures, ranked, tally
+from flows.recap import Tally, jp_figures, ranked, tally
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -41,10 +41,10 @@ async def export(t: Turn, state: State, args: str) -> State:
     program = _program(t, " ".join(w for w in words if w.lower() not in FORMATS))
     if program is None:
         return state
-    sheet = await build_sheet(t, scope, program)
+    name = await scope_name(t, scope)
+    sheet = await build_sheet(t, scope, program, name)
     # Built beside the event loop: a large workbook takes seconds, and others are answered meanwhile.
     content = await asyncio.to_thread(status_csv if fmt == "csv" else status_xlsx, sheet, t.text)
-    name = await scope_name(t, scope)
     filename = f"rekap-{program.id}-{_slug(t.text(name))}-{t.today.isoformat()}.{fmt}"
     await repo.audit.record(t.s, t.person.id, "ekspor", scope, f"{program.id} {fmt}", t.now)
     t.reply(Reply((Msg(f"recap.export_ready_{fmt}", {
@@ -68,8 +68,9 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
     year = int(typed) if typed else t.today.year
     program = monitored_program(t)
     rows = await recap_rows_for(t, scope, program, year)
-    per_unit, total = tally(program, rows)
-    units, by_rank = _jp_units(program, rows, scope, per_unit)
+    by_rank = scope.kind == "instansi"  # the pembina's unit utama, ranked (K:1291)
+    units, total = tally(program, rows, by_unit_utama=by_rank)
+    units = ranked(units) if by_rank else units
     jp = await repo.jp_totals(t.s, scope, year)
     lines = [Msg("recap.jp_header", {"program": Msg(program.title), "scope": await scope_name(t, scope),
                                      "year": year}),
@@ -102,15 +103,6 @@ async def _certified(t: Turn, scope: Scope, year: int) -> list[Msg]:
     return lines
 
 
-def _jp_units(program: ProgramSpec, rows: Sequence[Row], scope: Scope,
-              by_unit_kerja: list[Tally]) -> tuple[list[Tally], bool]:
-    """What /jpl and the JPL sheet list, and whether ranked: per unit kerja,
-    or for the pembina the unit utama ranked by their Persentase Pengisian."""
-    if scope.kind != "instansi":
-        return by_unit_kerja, False
-    return ranked(tally(program, rows, by_unit_utama=True)[0]), True
-
-
 def _jp_line(u: Tally, jp: Mapping[int, Decimal], rank: int | None) -> Msg:
     figures = jp_figures(u, jp)
     params = {"unit": u.unit, "share": f"{u.share(u.whole_cycle):.0%}", "whole": u.whole_cycle,
@@ -134,7 +126,7 @@ async def audit_log(t: Turn, state: State, args: str) -> State:
     header = [t.text(Msg(f"audit.col_{c}", {"zone": zone})) for c in ("at", "nip", "nama", "action", "scope",
                                                                          "detail")]
     body = [[f"{e.at.astimezone(t.zone):%Y-%m-%d %H:%M}", e.nip, e.nama, e.action,
-             e.scope_kind + (f" {e.scope_unit}" if e.scope_unit else ""), e.detail] for e in entries]
+             e.scope, e.detail] for e in entries]
     await repo.audit.record(t.s, t.person.id, "audit", Scope("instansi", None), since.isoformat(), t.now)
     file = Document(f"audit-{since.isoformat()}-{t.today.isoformat()}.csv", csv_file(header, body))
     t.reply(Reply((Msg("audit.ready", {"count": len(entries), "since": since}),), document=file))
@@ -149,13 +141,13 @@ def _program(t: Turn, typed: str) -> ProgramSpec | None:
     return program
 
 
-async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec) -> Sheet:
+async def build_sheet(t: Turn, scope: Scope, program: ProgramSpec, name: Msg) -> Sheet:
     year = t.today.year
     rows = await recap_rows_for(t, scope, program)
     units, total = tally(program, rows)
-    jp_units, by_rank = _jp_units(program, rows, scope, units)
-    title = Msg("recap.title_line", {"program": Msg(program.title), "scope": await scope_name(t, scope),
-                                     "year": year})
+    by_rank = scope.kind == "instansi"  # the JPL sheet as /jpl lists it
+    jp_units = ranked(tally(program, rows, by_unit_utama=True)[0]) if by_rank else units
+    title = Msg("recap.title_line", {"program": Msg(program.title), "scope": name, "year": year})
     jp = await repo.jp_totals(t.s, scope, year)
     return Sheet(program, title, rows, units, total, jp, jp_units, by_rank)
 

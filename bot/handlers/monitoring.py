@@ -10,7 +10,7 @@ from flows.callbacks import NotFilledPage, SendToPics, Shortcut, pack
 from flows.conversation import State
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program import current_stage, find_stage
-from flows.recap import Row, bucket, stage_label
+from flows.recap import Row, bucket, stage_counts, stage_label
 from flows.spec import Activity, ProgramSpec
 from flows.validators import plain
 from flows.workflow import LIVE_ENROLMENTS
@@ -104,25 +104,19 @@ async def _unit_counts(t: Turn, scope: Scope, program: ProgramSpec, stage: Activ
     utama, utama in the instansi), how many are done, with a button to open
     each unit, and one that sends each unit's list to its PICs."""
     rows = await recap_rows_for(t, scope, program)
-    units: dict[int, list[Row]] = {}
-    for row in rows:
-        units.setdefault((row.unit_utama_id or row.unit_kerja_id) if scope.kind == "instansi"
-                         else row.unit_kerja_id, []).append(row)
-    names = await repo.unit_names(t.s, list(units))
-    order = sorted(units, key=lambda u: names.get(u, ""))
-    done = {u: sum(bucket(program, stage, r.forms) == "selesai" for r in units[u]) for u in order}
-    finished = sum(done.values())
+    units, total = stage_counts(program, stage, rows, by_unit_utama=scope.kind == "instansi")
+    finished = total.counts["selesai"]
     about = {"stage": stage_label(stage), "year": t.today.year, "scope": await scope_name(t, scope)}
     lines = [Msg("monitor.counts_header", {**about, "done": finished, "total": len(rows),
                                            "share": f"{finished / len(rows):.0%}" if rows else "–"})]
     buttons: list[Button] = []
-    for u in order:
-        counts = {"unit": names.get(u, ""), "done": done[u], "total": len(units[u]),
-                  "pending": len(units[u]) - done[u]}
+    for c in units:
+        counts = {"unit": c.unit, "done": c.counts["selesai"], "total": c.total,
+                  "pending": c.total - c.counts["selesai"]}
         lines.append(Msg("monitor.unit_count", counts))
         if counts["pending"]:
             buttons.append(Button(Msg("monitor.unit_button", counts),
-                                  pack(NotFilledPage(stage.id, 0, u, program.id))))
+                                  pack(NotFilledPage(stage.id, 0, c.unit_id, program.id))))
     if finished < len(rows):
         buttons.append(Button(Msg("monitor.send_to_pics"),
                               pack(SendToPics(stage.id, scope.unit_id or 0, program.id))))
@@ -148,21 +142,20 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
         if bucket(program, stage, row.forms) != "selesai":
             pending.setdefault(row.unit_kerja_id, []).append(row)
     pics = await repo.pics_in(t.s, list(pending))
-    names = await repo.unit_names(t.s, list(pending))
+    open_list = Button(Msg("reminder.open_not_filled"), pack(Shortcut("belum_isi")))
     queued: list[Queued] = []
     for unit, members in pending.items():
-        header = Msg("monitor.pic_list_header", {"name": t.person.nama, "unit": names.get(unit, ""),
+        header = Msg("monitor.pic_list_header", {"name": t.person.nama, "unit": members[0].unit_kerja,
                                                  "stage": stage_label(stage), "year": t.today.year,
                                                  "count": len(members)})
         body = [Msg("monitor.row", {"n": n, "nip": r.nip, "nama": r.nama, "jabatan": r.jabatan or "-",
                                     "status": Msg(f"recap.bucket_{bucket(program, stage, r.forms)}")})
                 for n, r in enumerate(members, 1)]
-        open_list = Button(Msg("reminder.open_not_filled"), pack(Shortcut("belum_isi")))
         reply = Reply((header, *body), ((open_list,),))
         queued += [Queued(f"pic_list:{pic}:{program.id}:{stage.id}@{t.today.year}:{unit}:{t.today}", pic,
                           "notice", reply_to_json(reply), t.now) for pic in pics.get(unit, ())]
     sent = await repo.outbox.enqueue(t.s, queued, t.now)
-    without = sorted(names.get(u, "") for u in pending if u not in pics)
+    without = sorted(members[0].unit_kerja for unit, members in pending.items() if unit not in pics)
     await repo.audit.record(t.s, t.person.id, "kirim_ke_pic", scope, f"{program.id} {stage.id} {sent}", t.now)
     t.say("monitor.sent_to_pics", pics=len(queued), sent=sent, units=len(pending) - len(without),
           without=len(without), names=", ".join(without) or "–")

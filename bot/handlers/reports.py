@@ -13,7 +13,7 @@ from bot.turn import Turn
 from flows.access import monitoring_scope
 from flows.callbacks import SendRecap, VerifyRecap, pack
 from flows.conversation import State
-from flows.documents import ROMAN, quarter_of
+from flows.documents import ROMAN, parse_quarter, period_of_quarter, quarter_of
 from flows.messages import Button, Msg, Reply, reply_to_json
 from flows.program_spec import ProgramSpec
 from flows.ratings import rating_line
@@ -21,6 +21,8 @@ from flows.recap import stage_counts, stage_label
 from storage import repo
 from storage.repo.outbox import Queued
 from storage.repo.reports import Report
+
+LISTED = 20  # /laporan shows the newest
 
 
 def send_button(program: str, stage: str) -> Button:
@@ -39,7 +41,7 @@ async def send_pressed(t: Turn, state: State, cb: SendRecap) -> State:
         return state
     rows = await recap_rows_for(t, scope, program)
     units, _ = stage_counts(program, stage, rows, by_unit_utama=False)
-    period = f"{t.today.year}-Q{quarter_of(t.today)}"
+    period = period_of_quarter(t.today.year, quarter_of(t.today))
     counts = [(u.unit, u.counts["selesai"], u.total) for u in units]
     report_id, new = await repo.reports.send(t.s, program.id, stage.id, scope.unit_id, period, t.person.id,
                                              counts, t.now)
@@ -89,7 +91,7 @@ async def reports(t: Turn, state: State, args: str) -> State:
     if "pembina" not in t.person.roles:
         t.say("report.pembina_only")
         return state
-    found = (await repo.reports.reports(t.s))[:20]
+    found = await repo.reports.reports(t.s, limit=LISTED)
     if not found:
         t.say("report.none")
         return state
@@ -126,5 +128,5 @@ def _stage(t: Turn, r: Report) -> Msg | str:
 
 
 def _period(period: str) -> str:
-    year, quarter = period.split("-Q")
-    return f"{ROMAN[int(quarter) - 1]} {year}"
+    parsed = parse_quarter(period)
+    return f"{ROMAN[parsed[1] - 1]} {parsed[0]}" if parsed else period

@@ -24,6 +24,11 @@ class Entry:
     scope_unit: str | None
     detail: str
 
+    @property
+    def scope(self) -> str:
+        """As the log prints it: "unit_kerja Bagian Umum", "instansi"."""
+        return self.scope_kind + (f" {self.scope_unit}" if self.scope_unit else "")
+
 
 async def record(session: AsyncSession, employee_id: int, action: str, scope: Scope, detail: str,
                  now: datetime) -> None:

@@ -46,8 +46,9 @@ async def send(session: AsyncSession, program: str, stage: str, unit_id: int, pe
     return int(found), False
 
 
-async def reports(session: AsyncSession, ids: Sequence[int] | None = None) -> list[Report]:
-    """The recaps sent (these, or all), newest first."""
+async def reports(session: AsyncSession, ids: Sequence[int] | None = None,
+                  limit: int | None = None) -> list[Report]:
+    """The recaps sent (these, or all; the newest `limit`), newest first."""
     sender, verifier = aliased(Employee), aliased(Employee)
     query = (select(RecapReport.id, RecapReport.program, RecapReport.stage, Unit.name, RecapReport.period,
                     sender.nama, RecapReport.sender_id, RecapReport.counts, RecapReport.sent_at,
@@ -57,6 +58,8 @@ async def reports(session: AsyncSession, ids: Sequence[int] | None = None) -> li
              .order_by(RecapReport.sent_at.desc(), RecapReport.id.desc()))
     if ids is not None:
         query = query.where(RecapReport.id.in_(ids))
+    if limit is not None:
+        query = query.limit(limit)
     return [Report(i, program, stage, unit, period, by, by_id, [(u, d, t) for u, d, t in counts["units"]], at,
                    checked, verified_at)
             for i, program, stage, unit, period, by, by_id, counts, at, checked, verified_at
