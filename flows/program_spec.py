@@ -306,6 +306,10 @@ class ProgramSpec(_Strict):
         """The activities monitoring counts: each one not part of another."""
         return tuple(a for a in self.activities if a.part_of is None)
 
+    def parts(self, stage: Activity) -> tuple[Activity, ...]:
+        """The activities that are part of a stage (the coach's evaluation of the Evaluasi)."""
+        return tuple(a for a in self.activities if a.part_of == stage.id)
+
     def message_keys(self) -> set[str]:
         keys = {self.title}
         for a in self.activities:

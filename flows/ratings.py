@@ -38,7 +38,7 @@ def stage_ratings(forms: Mapping[str, FormSpec], program: ProgramSpec, stage: Ac
     in a repeated section (several answers of one person), and a scale
     whose options are not numbers."""
     found: list[Rating] = []
-    for activity in (stage, *(a for a in program.activities if a.part_of == stage.id)):
+    for activity in (stage, *program.parts(stage)):
         for section in forms[activity.form].sections:
             if section.repeat is not None:
                 continue
@@ -89,14 +89,14 @@ def average(answered: int, total: int) -> Decimal | None:
     return (Decimal(total) / answered).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
-def rating_lines(ratings: Sequence[Rating], units: Sequence[str],
-                 sums: Mapping[tuple[str, str], Sums]) -> tuple[dict[str, list[Averages]], list[Averages]]:
-    """Per unit (in the order given) and for all of them, the averages of
-    each rated activity, from the sums by (unit, activity). An activity
+def rating_lines(ratings: Sequence[Rating], units: Sequence[int],
+                 sums: Mapping[tuple[int, str], Sums]) -> tuple[dict[int, list[Averages]], list[Averages]]:
+    """Per unit (by id, in the order given) and for all of them, the averages
+    of each rated activity, from the sums by (unit id, activity). An activity
     nobody in scope has answered yet gets no line. A total's average is
     withheld when the units that show none hold between 1 and
     MIN_RESPONDENTS - 1 answers: subtracting the units shown would give them away."""
-    per_unit: dict[str, list[Averages]] = {u: [] for u in units}
+    per_unit: dict[int, list[Averages]] = {u: [] for u in units}
     totals: list[Averages] = []
     for activity in dict.fromkeys(r.activity for r in ratings):
         rated = [r for r in ratings if r.activity == activity]

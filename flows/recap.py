@@ -58,7 +58,7 @@ def stage_label(stage: Activity) -> Msg:
 def stage_state(program: ProgramSpec, stage: Activity, forms: Mapping[str, Status]) -> Status | str:
     """The stage's own status, or PARTS_MISSING when only its parts wait."""
     own = forms.get(stage.id, Status.NOT_STARTED)
-    if is_done(own) and not all(is_done(forms.get(p.id, Status.NOT_STARTED)) for p in _parts(program, stage)):
+    if is_done(own) and not all(is_done(forms.get(p.id, Status.NOT_STARTED)) for p in program.parts(stage)):
         return PARTS_MISSING
     return own
 
@@ -133,10 +133,6 @@ def jp_figures(unit: Tally, jp: Mapping[int, Decimal]) -> JpFigures:
     amounts = [jp.get(i, Decimal(0)) for i in unit.members]
     average = (sum(amounts, Decimal(0)) / len(amounts)).quantize(Decimal("0.1")) if amounts else Decimal(0)
     return JpFigures(average, sum(a >= JP_RIGHT_PER_YEAR for a in amounts))
-
-
-def _parts(program: ProgramSpec, stage: Activity) -> list[Activity]:
-    return [a for a in program.activities if a.part_of == stage.id]
 
 
 # What /rekap counts for a stage, in the order a chart stacks them.

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.handlers.monitoring import enrolment_filter
 from bot.turn import Turn
+from flows.access import Scope
 from flows.program_spec import Activity, ProgramSpec
 from flows.ratings import Averages, rating_lines, stage_ratings
-from flows.recap import Row
 from storage import repo
 
 
-async def stage_averages(t: Turn, program: ProgramSpec, stage: Activity, rows: Sequence[Row],
-                         units: list[str], year: int,
-                         by_unit_utama: bool) -> tuple[dict[str, list[Averages]], list[Averages]]:
-    """Each unit's averages of the stage's ratings, and the total's."""
+async def stage_averages(t: Turn, program: ProgramSpec, stage: Activity, scope: Scope, units: Sequence[int],
+                         year: int, by_unit_utama: bool) -> tuple[dict[int, list[Averages]], list[Averages]]:
+    """Each unit's averages of the stage's ratings (by unit id), and the total's."""
     ratings = stage_ratings(t.specs.forms, program, stage)
     if not ratings:
         return {}, []
-    people = [r.employee_id for r in rows]
-    sums = await repo.rating_sums(t.s, people, program.id, year, ratings, by_unit_utama)
+    sums = await repo.rating_sums(t.s, scope, program.id, year, ratings, by_unit_utama,
+                                  **enrolment_filter(program))
     return rating_lines(ratings, units, sums)

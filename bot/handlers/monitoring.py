@@ -3,6 +3,8 @@ only, never answers; the scope is checked here, on the server."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.i18n import LANGUAGES
 from bot.turn import Turn
 from flows.access import Scope, covers, monitoring_scope
@@ -164,10 +166,15 @@ async def send_pressed(t: Turn, state: State, cb: SendToPics) -> State:
 
 async def recap_rows_for(t: Turn, scope: Scope, program: ProgramSpec, year: int | None = None) -> list[Row]:
     """Who in scope takes part in the program in a year (this one by default), where they stand."""
+    return await repo.recap_rows(t.s, scope, program.id, year or t.today.year, **enrolment_filter(program))
+
+
+def enrolment_filter(program: ProgramSpec) -> dict[str, Any]:
+    """Who takes part, as storage asks it (recap_rows, not_completed,
+    rating_sums): the program's enrolment rule."""
     rule = program.enrolment
-    return await repo.recap_rows(t.s, scope, program.id, year or t.today.year,
-                                 everyone=rule.mode == "automatic", flag=rule.flag,
-                                 live=[s.value for s in LIVE_ENROLMENTS])
+    return {"everyone": rule.mode == "automatic", "flag": rule.flag,
+            "live": [s.value for s in LIVE_ENROLMENTS]}
 
 
 async def not_completed_in(t: Turn, scope: Scope, program: ProgramSpec, stage: Activity,
@@ -175,13 +182,9 @@ async def not_completed_in(t: Turn, scope: Scope, program: ProgramSpec, stage: A
     """Who in scope takes part in the program in a year and has not completed
     the stage, and how many in scope take part: what /belum_isi lists and
     /ingatkan reminds."""
-    parts = [a.id for a in program.activities if a.part_of == stage.id]
-    rows, total = await repo.not_completed(t.s, scope, program.id, stage.id, year, parts,
-                                           log=stage.schedule.kind == "log")
-    if program.enrolment.mode != "automatic" or program.enrolment.flag:  # not everyone takes part
-        taking = {r.employee_id for r in await recap_rows_for(t, scope, program, year)}
-        rows, total = [r for r in rows if r.employee_id in taking], len(taking)
-    return rows, total
+    parts = [a.id for a in program.parts(stage)]
+    return await repo.not_completed(t.s, scope, program.id, stage.id, year, parts,
+                                    log=stage.schedule.kind == "log", **enrolment_filter(program))
 
 
 def monitored_program(t: Turn) -> ProgramSpec:

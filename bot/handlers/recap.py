@@ -96,13 +96,13 @@ async def _show(t: Turn, own: Scope, scope: Scope, program: ProgramSpec, stage: 
     rows = await recap_rows_for(t, scope, program, year)
     by_unit_utama = scope.kind == "instansi"
     units, total = stage_counts(program, stage, rows, by_unit_utama=by_unit_utama)
-    rated, rated_total = await stage_averages(t, program, stage, rows, [c.unit for c in units], year,
+    rated, rated_total = await stage_averages(t, program, stage, scope, [c.unit_id for c in units], year,
                                               by_unit_utama)
     where = await scope_name(t, scope)
     about = {"stage": stage_label(stage), "program": Msg(program.title), "scope": where, "year": year}
     lines = [Msg("recap.header", about)]
     for c in units:
-        lines += [_count_line(c), *(rating_line(program, a) for a in rated.get(c.unit, ()))]
+        lines += [_count_line(c), *(rating_line(program, a) for a in rated.get(c.unit_id, ()))]
     if len(units) > 1 or not units:
         lines += [_count_line(StageCount(t.text(Msg("recap.total")), total.counts)),
                   *(rating_line(program, a) for a in rated_total)]

@@ -51,9 +51,9 @@ async def send_pressed(t: Turn, state: State, cb: SendRecap) -> State:
     [report] = await repo.reports.reports(t.s, [report_id])
     readers = await repo.reports.pembina(t.s)
     # The stage's rating averages go with the counts, as /rekap shows them (3 respondents or more).
-    rated, rated_total = await stage_averages(t, program, stage, rows, [u.unit for u in units], t.today.year,
-                                              by_unit_utama=False)
-    ratings = {u: [rating_line(program, a) for a in found] for u, found in rated.items()}
+    rated, rated_total = await stage_averages(t, program, stage, scope, [u.unit_id for u in units],
+                                              t.today.year, by_unit_utama=False)
+    ratings = {u.unit: [rating_line(program, a) for a in rated.get(u.unit_id, ())] for u in units}
     ratings[""] = [rating_line(program, a) for a in rated_total]
     notice = reply_to_json(Reply(tuple(_lines(t, report, ratings)), ((_verify(report),),)))
     await repo.outbox.enqueue(t.s, [Queued(f"recap_report:{report_id}:{p}", p, "notice", notice, t.now)

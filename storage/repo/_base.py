@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -139,4 +139,10 @@ def _record(s: Any) -> SubmissionRecord:
 
 
 # The coach Tetap as the roster names today: the penilai, else the atasan.
+def _listed(column: Any, item: str) -> ColumnElement[bool]:
+    """Whether a comma-separated column (roles, flags) holds the item
+    itself, not a longer one that contains it ("pic" is not in "pic_lama")."""
+    return (literal(",") + func.coalesce(column, "") + ",").contains(f",{item},", autoescape=True)
+
+
 _coach_today: ColumnElement[int] = func.coalesce(Employee.penilai_id, Employee.atasan_id)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.documents import CODE_ALPHABET, CODE_LENGTH, quarter_of, quarter_span
 from flows.roster import HEAD_ROLE
 from storage.models import Employee, IssuedDocument, JpLine
-from storage.repo._base import Person, _exec, _insert, _person, _person_query
+from storage.repo._base import Person, _exec, _insert, _listed, _person, _person_query
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +97,11 @@ async def jp_by_quarter(session: AsyncSession, employee_ids: Sequence[int], prog
 async def heads_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Person]:
     """The Kepala Unit Kerja of each unit given, where the roster names one."""
     rows = (await _exec(session, _person_query().where(
-        Employee.unit_id.in_(unit_ids), Employee.roles.contains(HEAD_ROLE)).order_by(Employee.id))).all()
+        Employee.unit_id.in_(unit_ids), _listed(Employee.roles, HEAD_ROLE)).order_by(Employee.id))).all()
     heads: dict[int, Person] = {}
     for r in rows:
         p = _person(r)
-        if HEAD_ROLE in p.roles:
-            heads.setdefault(p.unit_id, p)
+        heads.setdefault(p.unit_id, p)
     return heads
 
 

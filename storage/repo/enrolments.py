@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.workflow import EnrolmentStatus
 from storage.models import Employee, Enrolment
-from storage.repo._base import Person, _exec, _insert, _person, _person_query
+from storage.repo._base import Person, _exec, _insert, _listed, _person, _person_query
 from storage.repo.people import people_by_ids
 
 _ENROLMENTS = Enrolment.__table__
@@ -118,10 +118,9 @@ async def people_with_role(session: AsyncSession, role: str, unit_utama_id: int 
                            unit_id: int) -> list[Person]:
     """Everyone with the roster role in the same unit utama (or unit kerja,
     for a unit without a parent), by name."""
-    rows = await _exec(session, _person_query().where(Employee.roles.contains(role))
-                       .order_by(Employee.nama))
+    rows = await _exec(session, _person_query().where(_listed(Employee.roles, role)).order_by(Employee.nama))
     found = [_person(r) for r in rows]
-    return [p for p in found if role in p.roles and
-            (p.unit_utama_id == unit_utama_id if unit_utama_id is not None else p.unit_id == unit_id)]
+    return [p for p in found
+            if (p.unit_utama_id == unit_utama_id if unit_utama_id is not None else p.unit_id == unit_id)]
 
 

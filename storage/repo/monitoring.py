@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +24,7 @@ from storage.models import Employee, Enrolment, IssuedDocument, JpLine, OutboxMe
 from storage.repo._base import (
     _coach_today,
     _exec,
+    _listed,
     _UnitKerja,
     _UnitUtama,
 )
@@ -55,16 +56,31 @@ def _scope_filter(scope: Scope) -> Any:
     return True
 
 
+def _taking_part(program: str, year: int, everyone: bool, flag: str | None,
+                 live: Sequence[str]) -> ColumnElement[bool]:
+    """Who takes part in a program in a year: `everyone` (those with the
+    roster `flag`, if one is given), else the people with an enrolment of the
+    year in a `live` status."""
+    if everyone:
+        return _listed(Employee.flags, flag) if flag else true()
+    return select(Enrolment.id).where(
+        Enrolment.employee_id == Employee.id, Enrolment.program == program, Enrolment.cycle == year,
+        Enrolment.status.in_(live)).exists()
+
+
 async def not_completed(
     session: AsyncSession, scope: Scope, program: str, activity: str, year: int,
-    parts: Sequence[str] = (), *, log: bool = False,
+    parts: Sequence[str] = (), *, log: bool = False, everyone: bool = True, flag: str | None = None,
+    live: Sequence[str] = (),
 ) -> tuple[list[PendingRow], int]:
     """Employees in scope who have not completed a stage, with how far they
     got, and the number of employees in scope. Status only, never answers.
     A stage with `parts` (the coach's evaluation of the Evaluasi stage) is
     complete when they are confirmed too; the status shown is the stage's own.
     A `log` is complete with one confirmed entry of the year (as the status
-    sheet counts it); those without are shown not started."""
+    sheet counts it); those without are shown not started. Only those who
+    take part in the program count (everyone, flag, live: as recap_rows)."""
+    taking = _taking_part(program, year, everyone, flag, live)
     parts_done = select(func.count()).where(
         Submission.employee_id == Employee.id, Submission.program == program, Submission.year == year,
         Submission.activity.in_(parts), Submission.status == Status.CONFIRMED.value,
@@ -78,7 +94,7 @@ async def not_completed(
             own.employee_id == Employee.id, own.program == program,
             own.activity == activity, own.year == year, own.occurrence == 0,
         ))
-        .where(_scope_filter(scope))
+        .where(_scope_filter(scope), taking)
     )
     unfinished: ColumnElement[bool] = own.status.is_(None) | (own.status != Status.CONFIRMED.value)
     if log:  # a log's entries (occurrence 1, 2, ...) are not one form: one row a person, whatever they logged
@@ -97,7 +113,7 @@ async def not_completed(
     ]
     total = (await _exec(session,
         select(func.count(Employee.id)).join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
-        .where(_scope_filter(scope))
+        .where(_scope_filter(scope), taking)
     )).scalar_one()
     return rows, int(total)
 
@@ -109,23 +125,15 @@ async def recap_rows(session: AsyncSession, scope: Scope, program: str, year: in
                      flag: str | None = None, live: Sequence[str] = ()) -> list[Row]:
     """Who in scope takes part in a program in a year, with the status of
     each scheduled form, and for each log the number of confirmed entries and
-    the status of the furthest entry; ordered by unit kerja and name. `everyone` for a program all
-    take part in (those with the roster `flag`, if one is given); else the
-    people with an enrolment of the year in a `live` status. Statuses and
-    counts only, never answers."""
+    the status of the furthest entry; ordered by unit kerja and name (who
+    takes part: _taking_part). Statuses and counts only, never answers."""
     people = (select(Employee.id, Employee.nip, Employee.nama, Employee.jabatan, _UnitKerja.name,
-                     _UnitUtama.name, Employee.flags, _UnitKerja.id, _UnitUtama.id)
+                     _UnitUtama.name, _UnitKerja.id, _UnitUtama.id)
               .join(_UnitKerja, Employee.unit_id == _UnitKerja.id)
               .outerjoin(_UnitUtama, _UnitKerja.parent_id == _UnitUtama.id)
-              .where(_scope_filter(scope)).order_by(_UnitKerja.name, Employee.nama, Employee.nip))
-    if not everyone:
-        people = people.where(select(Enrolment.id).where(
-            Enrolment.employee_id == Employee.id, Enrolment.program == program, Enrolment.cycle == year,
-            Enrolment.status.in_(live)).exists())
-    found = [(i, nip, nama, jabatan, kerja, utama, kerja_id, utama_id)
-             for i, nip, nama, jabatan, kerja, utama, flags, kerja_id, utama_id
-             in (await _exec(session, people)).all()
-             if not everyone or flag is None or flag in (flags or "").split(",")]
+              .where(_scope_filter(scope), _taking_part(program, year, everyone, flag, live))
+              .order_by(_UnitKerja.name, Employee.nama, Employee.nip))
+    found = (await _exec(session, people)).all()
     ids = {r[0] for r in found}
     forms: dict[int, dict[str, Status]] = {i: {} for i in ids}
     entries: dict[int, dict[str, int]] = {i: {} for i in ids}
@@ -163,14 +171,16 @@ async def jp_totals(session: AsyncSession, scope: Scope, year: int) -> dict[int,
     return {e: Decimal(total).quantize(Decimal("0.1")) for e, total in rows.all()}
 
 
-async def rating_sums(session: AsyncSession, employee_ids: Sequence[int], program: str, year: int,
-                      ratings: Sequence[Rating], by_unit_utama: bool) -> dict[tuple[str, str], Sums]:
-    """Per unit (kerja, or utama) and rated activity, over these people's
-    confirmed forms of the year: how many, and per rating how many answered
-    it with one of its values and their sum. Counts and sums only: no
-    answer, and nobody's own rating, leaves the database."""
-    unit = func.coalesce(_UnitUtama.name, _UnitKerja.name) if by_unit_utama else _UnitKerja.name
-    found: dict[tuple[str, str], Sums] = {}
+async def rating_sums(session: AsyncSession, scope: Scope, program: str, year: int, ratings: Sequence[Rating],
+                      by_unit_utama: bool, *, everyone: bool = True, flag: str | None = None,
+                      live: Sequence[str] = ()) -> dict[tuple[int, str], Sums]:
+    """Per unit id (kerja, or utama) and rated activity, over the confirmed
+    forms of the year of those in scope who take part (as recap_rows): how
+    many, and per rating how many answered it with one of its values and
+    their sum. Counts and sums only: no answer, and nobody's own rating,
+    leaves the database."""
+    unit = func.coalesce(_UnitUtama.id, _UnitKerja.id) if by_unit_utama else _UnitKerja.id
+    found: dict[tuple[int, str], Sums] = {}
     for activity in dict.fromkeys(r.activity for r in ratings):
         rated = [r for r in ratings if r.activity == activity]
         columns: list[Any] = [unit, func.count()]
@@ -186,14 +196,13 @@ async def rating_sums(session: AsyncSession, employee_ids: Sequence[int], progra
                  # The scheduled form, one per person (a log's entries are several of one person's).
                  .where(Submission.program == program, Submission.activity == activity,
                         Submission.year == year, Submission.occurrence == 0,
-                        Submission.status == Status.CONFIRMED.value)
+                        Submission.status == Status.CONFIRMED.value,
+                        _scope_filter(scope), _taking_part(program, year, everyone, flag, live))
                  .group_by(unit))
-        for i in range(0, len(employee_ids), 5000):
-            chunk = query.where(Submission.employee_id.in_(employee_ids[i:i + 5000]))
-            for name, forms, *numbers in (await _exec(session, chunk)).all():
-                part = Sums(int(forms), {r.field: int(numbers[2 * k]) for k, r in enumerate(rated)},
-                            {r.field: int(numbers[2 * k + 1]) for k, r in enumerate(rated)})
-                found[(name, activity)] = found.get((name, activity), Sums()) + part
+        for unit_id, forms, *numbers in (await _exec(session, query)).all():
+            found[(unit_id, activity)] = Sums(
+                int(forms), {r.field: int(numbers[2 * k]) for k, r in enumerate(rated)},
+                {r.field: int(numbers[2 * k + 1]) for k, r in enumerate(rated)})
     return found
 
 
@@ -242,12 +251,11 @@ async def unit_parent(session: AsyncSession, unit_id: int) -> tuple[int | None] 
 
 async def pics_in(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, list[int]]:
     """The PICs of each unit kerja, by unit."""
-    rows = (await _exec(session, select(Employee.unit_id, Employee.id, Employee.roles)
-                        .where(Employee.unit_id.in_(unit_ids), Employee.roles.contains("pic")))).all()
+    rows = (await _exec(session, select(Employee.unit_id, Employee.id)
+                        .where(Employee.unit_id.in_(unit_ids), _listed(Employee.roles, "pic")))).all()
     found: dict[int, list[int]] = {}
-    for unit, person, roles in rows:
-        if "pic" in (roles or "").split(","):
-            found.setdefault(unit, []).append(person)
+    for unit, person in rows:
+        found.setdefault(unit, []).append(person)
     return found
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import Employee, RecapReport, Unit
-from storage.repo._base import _exec, _insert
+from storage.repo._base import _exec, _insert, _listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,5 @@ async def verify(session: AsyncSession, report_id: int, employee_id: int, now: d
 
 async def pembina(session: AsyncSession) -> list[int]:
     """Everyone the roster names pembina."""
-    rows = (await _exec(session, select(Employee.id, Employee.roles)
-                        .where(Employee.roles.contains("pembina")))).all()
-    return [i for i, roles in rows if "pembina" in (roles or "").split(",")]
+    found = await _exec(session, select(Employee.id).where(_listed(Employee.roles, "pembina")))
+    return list(found.scalars())
