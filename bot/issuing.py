@@ -23,9 +23,12 @@ from flows.documents import (
 from flows.program import Status, activity_day
 from flows.program_spec import ProgramSpec
 from flows.spec import SpecSet
+from flows.workflow import EnrolmentStatus
 from storage import repo
 from storage.repo import Person
 from storage.repo.documents import Issued
+
+COACHING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)  # as repo.chosen_coachees
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,44 +82,54 @@ async def proofs(s: AsyncSession, specs: SpecSet, people: Sequence[Person], year
     return offers
 
 
-async def certificates(s: AsyncSession, specs: SpecSet, person: Person, zone: ZoneInfo) -> list[Offer]:
-    """Certificates of the programs this person completed as a coachee, and
-    of those they coached to completion, once the `after` form is in."""
-    offers: list[Offer] = []
-    for enrolment in await repo.enrolments_of(s, person.id):
-        program = specs.programs.get(enrolment.program)
-        cert = program.certificate if program else None
-        if program and cert and "coachee" in cert.to and enrolment.coach_id:
-            coach = await repo.person_by_id(s, enrolment.coach_id)
-            offer = await _certificate(s, specs, program, person, coach, enrolment.id, enrolment.cycle,
-                                       "coachee", zone)
-            offers.extend([offer] if offer else [])
-    for enrolment, coachee in await repo.chosen_coachees(s, person.id):
-        program = specs.programs.get(enrolment.program)
-        cert = program.certificate if program else None
-        if program and cert and "coach" in cert.to:
-            offer = await _certificate(s, specs, program, coachee, person, enrolment.id, enrolment.cycle,
-                                       "coach", zone)
-            offers.extend([offer] if offer else [])
-    return offers
+async def certificates(s: AsyncSession, specs: SpecSet, people: Sequence[Person],
+                       zone: ZoneInfo) -> list[Offer]:
+    """Certificates of the programs these people completed as coachees, and
+    of those they coached to completion, once the `after` form is in; each
+    person's own first, then those they coached."""
+    programs = {p.id: p for p in specs.programs.values() if p.certificate}
+    if not programs or not people:
+        return []
+    mine = {p.id: p for p in people}
+    enrolments = await repo.documents.certificate_enrolments(s, list(mine), list(programs))
+    known = {**await repo.people_by_ids(s, {i for e in enrolments for i in (e.employee_id, e.coach_id)
+                                            if i and i not in mine}), **mine}
+    sign = await signers(s, list(known.values()))
+    found: list[tuple[int, int, Offer]] = []  # (person's place, own 0 / coached 1, offer)
+    order = {p.id: n for n, p in enumerate(people)}
+    for e in enrolments:
+        program = programs[e.program]
+        cert = program.certificate
+        assert cert is not None
+        coachee, coach = known.get(e.employee_id), known.get(e.coach_id) if e.coach_id else None
+        if coachee is None or coach is None:
+            continue
+        sides = [(coachee, "coachee", 0)] if e.employee_id in mine and "coachee" in cert.to else []
+        if e.coach_id in mine and "coach" in cert.to and e.status in COACHING:
+            sides.append((coach, "coach", 1))
+        for holder, role, side in sides:
+            offer = await _certificate(s, specs, program, coachee, coach, e.id, e.cycle, role, zone,
+                                       sign[holder.id])
+            if offer:
+                found.append((order[holder.id], side, offer))
+    return [offer for _, _, offer in sorted(found, key=lambda f: (f[0], f[1]))]
 
 
-async def _certificate(s: AsyncSession, specs: SpecSet, program: ProgramSpec, coachee: Person,
-                       coach: Person | None, enrolment_id: int, cycle: int, role: str,
-                       zone: ZoneInfo) -> Offer | None:
+async def _certificate(s: AsyncSession, specs: SpecSet, program: ProgramSpec, coachee: Person, coach: Person,
+                       enrolment_id: int, cycle: int, role: str, zone: ZoneInfo,
+                       signer: Signer | None) -> Offer | None:
     cert = program.certificate
     assert cert is not None
     records = [r for r in await repo.records_of(s, coachee.id)
                if r.program == program.id and r.year == cycle and r.status is Status.CONFIRMED]
-    if coach is None or not any(r.activity == cert.after for r in records):
+    if not any(r.activity == cert.after for r in records):
         return None
     days = sorted(activity_day(specs.form_for(program.id, r.activity), r.answers,
                                (r.submitted_at.astimezone(zone).date() if r.submitted_at else date.min))
                   for r in records)
-    jp = sum((line.credited for line in await repo.lines_of(s, coachee.id, program=program.id)
-              if line.day.year == cycle), Decimal(0)) if role == "coachee" else Decimal(0)
+    jp = sum((line.credited for line in await repo.lines_of(s, coachee.id, program=program.id, year=cycle)),
+             Decimal(0)) if role == "coachee" else Decimal(0)
     holder, other = (coachee, coach) if role == "coachee" else (coach, coachee)
-    signer = (await signers(s, [holder]))[holder.id]
     facts = CertificateFacts(program=program.id, program_title=program.title, role=role,
                              holder=party(holder), other=other.nama, sessions=len(records), jp=jp,
                              first_day=days[0], last_day=days[-1], signer=signer)
@@ -130,7 +143,7 @@ async def offers_for(s: AsyncSession, specs: SpecSet, person: Person, year: int,
     today's quarter, and their certificates."""
     last = quarter_of(today) if year == today.year else 4
     return [*await proofs(s, specs, [person], year, range(1, last + 1)),
-            *await certificates(s, specs, person, zone)]
+            *await certificates(s, specs, [person], zone)]
 
 
 async def issue(s: AsyncSession, offer: Offer, now: datetime) -> Issued:

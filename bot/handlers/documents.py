@@ -141,10 +141,9 @@ async def bundle_pressed(t: Turn, state: State, cb: UnitBundle) -> State:
     year, q = quarter
     people = await repo.documents.people_in_unit(t.s, t.person.unit_id)
     offers = await issuing.proofs(t.s, t.specs, people, year, [q])
-    for p in people:
-        offers += [o for o in await issuing.certificates(t.s, t.specs, p, t.zone)
-                   if isinstance(o.facts, CertificateFacts)
-                   and (o.facts.last_day.year, quarter_of(o.facts.last_day)) == (year, q)]
+    offers += [o for o in await issuing.certificates(t.s, t.specs, people, t.zone)
+               if isinstance(o.facts, CertificateFacts)
+               and (o.facts.last_day.year, quarter_of(o.facts.last_day)) == (year, q)]
     await repo.audit.record(t.s, t.person.id, "dokumen", Scope("unit_kerja", t.person.unit_id), cb.period,
                             t.now)
     about = {"unit": t.person.unit_name, "roman": ROMAN[q - 1], "year": year, "count": len(offers)}

@@ -10,13 +10,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.documents import CODE_ALPHABET, CODE_LENGTH, quarter_of, quarter_span
 from flows.roster import HEAD_ROLE
+from flows.workflow import EnrolmentStatus
 from storage.models import Employee, IssuedDocument, JpLine
 from storage.repo._base import Person, _exec, _insert, _listed, _person, _person_query
+from storage.repo.enrolments import _ENROLMENTS, EnrolmentRecord, _enrolment
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +111,16 @@ async def people_in_unit(session: AsyncSession, unit_id: int) -> list[Person]:
     rows = (await _exec(session, _person_query().where(Employee.unit_id == unit_id)
                         .order_by(Employee.nama, Employee.id))).all()
     return [_person(r) for r in rows]
+
+
+async def certificate_enrolments(session: AsyncSession, people: Sequence[int],
+                                 programs: Sequence[str]) -> list[EnrolmentRecord]:
+    """The enrolments in these programs that a certificate may come of for
+    these people: their own, and those naming one of them the chosen coach
+    (active or completed); by cycle."""
+    coaching = and_(_ENROLMENTS.c.coach_id.in_(people), _ENROLMENTS.c.status.in_(
+        [EnrolmentStatus.ACTIVE.value, EnrolmentStatus.COMPLETED.value]))
+    rows = await _exec(session, select(_ENROLMENTS).where(
+        _ENROLMENTS.c.program.in_(programs), or_(_ENROLMENTS.c.employee_id.in_(people), coaching))
+        .order_by(_ENROLMENTS.c.cycle, _ENROLMENTS.c.id))
+    return [_enrolment(r) for r in rows]
