@@ -18,7 +18,7 @@ from flows.documents import (
     ProofFacts,
     Signer,
     period_of_quarter,
-    quarter_of,
+    quarters_so_far,
 )
 from flows.program import Status, activity_day
 from flows.program_spec import ProgramSpec
@@ -141,8 +141,7 @@ async def offers_for(s: AsyncSession, specs: SpecSet, person: Person, year: int,
                      zone: ZoneInfo) -> list[Offer]:
     """Everything this person may ask for: the year's Bukti Keterangan up to
     today's quarter, and their certificates."""
-    last = quarter_of(today) if year == today.year else 4
-    return [*await proofs(s, specs, [person], year, range(1, last + 1)),
+    return [*await proofs(s, specs, [person], year, quarters_so_far(year, today)),
             *await certificates(s, specs, [person], zone)]
 
 

@@ -25,6 +25,11 @@ def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
 
+def quarters_so_far(year: int, today: date) -> range:
+    """A year's quarters up to today's (all four of a past year)."""
+    return range(1, (quarter_of(today) if year == today.year else 4) + 1)
+
+
 def quarter_span(year: int, quarter: int) -> tuple[date, date]:
     """The quarter's first and last day (Triwulan III: 1 July to 30 September)."""
     first = date(year, 3 * quarter - 2, 1)

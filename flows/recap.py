@@ -183,6 +183,13 @@ def stage_counts(program: ProgramSpec, stage: Activity, rows: Sequence[Row],
 FIRST_YEAR = 2000  # the earliest cycle a recap may be asked for
 
 
+def year_typed(typed: str, this_year: int) -> int | None:
+    """A year typed alone (/jpl 2025, /dokumen 2025), this year when nothing
+    is; None for anything else."""
+    found = year_and_rest(typed.split(), this_year)
+    return found[0] if found is not None and not found[1] else None
+
+
 def year_and_rest(words: Sequence[str], this_year: int) -> tuple[int, list[str]] | None:
     """The cycle year among the words (four digits, FIRST_YEAR to this
     year; this year when none is) and the other words; None for a year out

@@ -159,10 +159,12 @@ def _stage_windows(ctx: Ctx, program: ProgramSpec, rule: StageWindowReminders) -
                 kind, msg, not_before = step.coachee
                 out.append(Reminder(person.id, kind, program.id, f"{activity.id}@{step.cycle}", not_before,
                                     msg, activity.id))
+    closing = {(cycle, w.activity.id): w.closes for cycle in {key[3] for key in coach_side}
+               for w in windows(program, cycle)}
     for (coach_id, kind, activity_id, cycle, day), coachees in coach_side.items():
         coach = ctx.by_id[coach_id]
         activity = program.activity(activity_id)
-        closes = next(w.closes for w in windows(program, cycle) if w.activity.id == activity_id)
+        closes = closing[(cycle, activity_id)]
         moment = kind.split(".")[1]
         msg = (Msg("reminder.stage_open.coachees", {"stage": Msg(activity.title), "closes": closes,
                                                     "count": len(coachees)})
@@ -256,9 +258,11 @@ def _cadence(ctx: Ctx, program: ProgramSpec, rule: CadenceReminders) -> list[Rem
 def _coach_backlog(ctx: Ctx, program: ProgramSpec, rule: CoachBacklogReminders) -> list[Reminder]:
     waiting: dict[int, list[datetime]] = defaultdict(list)
     for (pid, prog, _activity, _cycle), status in ctx.statuses.items():
+        if prog != program.id or status is not Status.SUBMITTED:
+            continue
         person = ctx.by_id.get(pid)
         coach_id = person.coach_for(prog) if person is not None else None
-        if prog != program.id or status is not Status.SUBMITTED or coach_id is None:
+        if coach_id is None:
             continue
         since = ctx.facts.submitted_at.get((pid, prog, _activity, _cycle))
         if since is not None:

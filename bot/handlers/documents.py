@@ -35,6 +35,7 @@ from flows.documents import (
     quarter_of,
 )
 from flows.messages import Button, Document, Msg, Reply
+from flows.recap import year_typed
 from flows.roster import HEAD_ROLE
 from storage import repo
 
@@ -87,11 +88,10 @@ def certificate_texts(t: Turn, f: CertificateFacts, code: str) -> dict[str, str]
 
 async def documents(t: Turn, state: State, args: str) -> State:
     """/dokumen [tahun]: the documents the person may have, one button each."""
-    typed = args.strip()
-    if typed and not (typed.isdigit() and 2000 <= int(typed) <= t.today.year):
+    year = year_typed(args, t.today.year)
+    if year is None:
         t.say("doc.usage", year=t.today.year)
         return state
-    year = int(typed) if typed else t.today.year
     offers = await issuing.offers_for(t.s, t.specs, t.person, year, t.today, t.zone)
     lines = [Msg("doc.header", {"year": year})]
     lines += [describe(o.facts) for o in offers] or [Msg("doc.none")]

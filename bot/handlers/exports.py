@@ -23,10 +23,10 @@ from bot.sheets import Sheet, csv_file, status_csv, status_xlsx
 from bot.turn import Turn
 from flows.access import Scope
 from flows.conversation import State
-from flows.documents import ROMAN, quarter_of, quarter_span
+from flows.documents import ROMAN, quarter_span, quarters_so_far
 from flows.messages import Document, Msg, Reply
 from flows.program_spec import ProgramSpec
-from flows.recap import Tally, jp_figures, ranked, tally
+from flows.recap import Tally, jp_figures, ranked, tally, year_typed
 from storage import repo
 
 FORMATS = ("xlsx", "csv")
@@ -61,11 +61,10 @@ async def jp_recap(t: Turn, state: State, args: str) -> State:
     scope = admin_scope(t)
     if scope is None:
         return state
-    typed = args.strip()
-    if typed and not (typed.isdigit() and 2000 <= int(typed) <= t.today.year):
+    year = year_typed(args, t.today.year)
+    if year is None:
         t.say("recap.jp_usage", year=t.today.year)
         return state
-    year = int(typed) if typed else t.today.year
     program = monitored_program(t)
     rows = await recap_rows_for(t, scope, program, year)
     by_rank = scope.kind == "instansi"  # the pembina's unit utama, ranked (K:1291)
@@ -90,7 +89,7 @@ async def _certified(t: Turn, scope: Scope, year: int) -> list[Msg]:
     programs = [(p, p.certificate) for p in t.specs.programs.values() if p.certificate]
     if not programs:
         return []
-    quarters = range(1, (quarter_of(t.today) if year == t.today.year else 4) + 1)
+    quarters = quarters_so_far(year, t.today)
     lines = [Msg("recap.certified_header", {"year": year})]
     for program, cert in programs:
         counts = await repo.completed_and_certified(t.s, scope, program.id, cert.after, "certificate_coachee",
